@@ -1,0 +1,38 @@
+/**
+ * The one mapping from hotfn's errors to HTTP: status code, the v1 `{"error":{"message"}}` body,
+ * `Retry-After` on Busy. Our own faults become a 500 that is logged with its stack and hides internals.
+ * @module
+ */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type ErrorCode, HotfnError, Invalid } from "../errors.ts";
+import type { Logger } from "../log.ts";
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 400,
+  unsupported_media: 415,
+  too_large: 413,
+  busy: 503,
+  unavailable: 503,
+  function_timeout: 504,
+  function_failed: 502,
+  internal: 500,
+};
+
+export function errorBody(message: string, fields?: string) {
+  return { error: fields === undefined ? { message } : { message, fields } };
+}
+
+/** Hono `onError`: every thrown error ends here. */
+export function handleError(err: Error, c: Context, log: Logger): Response {
+  if (err instanceof HotfnError) {
+    const status = STATUS[err.code];
+    if (status >= 500 && err.code !== "busy") log.warn(err.message, { code: err.code, status, path: c.req.path, err: err.cause ?? undefined });
+    if (err.code === "busy" && "retryAfterSeconds" in err) c.header("Retry-After", String(err.retryAfterSeconds));
+    return c.json(errorBody(err.message, err instanceof Invalid ? err.field : undefined), status);
+  }
+  log.error("internal error", { err, method: c.req.method, path: c.req.path });
+  return c.json(errorBody("internal error"), 500);
+}

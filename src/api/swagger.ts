@@ -1,0 +1,120 @@
+/**
+ * /v1/swagger.json: the API this server serves. Body definitions are generated from the valibot
+ * schemas that validate requests; the path table below is checked against the router by a test.
+ * @module
+ */
+import { toJsonSchema } from "@valibot/to-json-schema";
+import type * as v from "valibot";
+import { VERSION } from "../config.ts";
+import { App, AppWrapper, Route, RouteWrapper } from "./schemas.ts";
+
+type Method = "get" | "post" | "patch" | "delete" | "put";
+
+interface Op {
+  summary: string;
+  params?: string[];
+  body?: string;
+  ok: string | null;
+  errors?: number[];
+  query?: string[];
+}
+
+/** Every endpoint: path → method → operation. `{route}` and `{path}` span slashes. */
+export const ENDPOINTS: Record<string, Partial<Record<Method, Op>>> = {
+  "/version": { get: { summary: "Get daemon version.", ok: "Version" } },
+  "/apps": {
+    get: { summary: "List apps, by name.", ok: "AppsWrapper", query: ["per_page", "cursor"] },
+    post: { summary: "Create an app.", body: "AppWrapper", ok: "AppWrapper", errors: [400, 409, 413, 415] },
+  },
+  "/apps/{app}": {
+    get: { summary: "Get an app.", params: ["app"], ok: "AppWrapper", errors: [404] },
+    patch: { summary: "Update an app's config (an empty value removes a key).", params: ["app"], body: "AppWrapper", ok: "AppWrapper", errors: [400, 404, 413, 415] },
+    delete: { summary: "Delete an app without routes.", params: ["app"], ok: null, errors: [400, 404] },
+  },
+  "/apps/{app}/routes": {
+    get: { summary: "List an app's routes, by path.", params: ["app"], ok: "RoutesWrapper", errors: [404], query: ["per_page", "cursor"] },
+    post: { summary: "Create a route, and its app when missing.", params: ["app"], body: "RouteWrapper", ok: "RouteWrapper", errors: [400, 409, 413, 415] },
+  },
+  "/apps/{app}/routes/{route}": {
+    get: { summary: "Get a route.", params: ["app", "route"], ok: "RouteWrapper", errors: [404] },
+    patch: { summary: "Update a route (config and headers merge).", params: ["app", "route"], body: "RouteWrapper", ok: "RouteWrapper", errors: [400, 404, 413, 415] },
+    delete: { summary: "Delete a route; its hot containers retire.", params: ["app", "route"], ok: null, errors: [404] },
+  },
+  "/apps/{app}/routes/{route}/stats": {
+    get: { summary: "The scaling figures of a route's function.", params: ["app", "route"], ok: "RouteStats", errors: [404] },
+  },
+  "/calls/{call}": { get: { summary: "Get a call.", params: ["call"], ok: "CallWrapper", errors: [404] } },
+  "/calls/{call}/log": { get: { summary: "Get a call's log (stderr).", params: ["call"], ok: "LogWrapper", errors: [404] } },
+  "/apps/{app}/calls/{route}": {
+    get: { summary: "List a route's calls, newest first.", params: ["app", "route"], ok: "CallsWrapper", errors: [400, 404], query: ["per_page", "cursor", "status"] },
+  },
+  "/tasks": {
+    get: { summary: "Take the next queued async call; no other consumer gets it.", ok: "TaskWrapper" },
+    delete: { summary: "Acknowledge a task taken with GET /tasks, with its outcome.", body: "TaskWrapper", ok: null, errors: [400, 404] },
+  },
+};
+
+const schema = (s: v.GenericSchema) => {
+  const { $schema: _, ...rest } = toJsonSchema(s, { errorMode: "ignore" }) as Record<string, unknown>;
+  return rest;
+};
+const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
+const obj = (properties: Record<string, unknown>, required?: string[]) => ({ type: "object", properties, ...(required ? { required } : {}) });
+const str = { type: "string" };
+const time = { type: "string", format: "date-time" };
+
+const definitions = {
+  App: schema(App),
+  AppWrapper: schema(AppWrapper),
+  Route: schema(Route),
+  RouteWrapper: schema(RouteWrapper),
+  AppsWrapper: obj({ apps: { type: "array", items: ref("App") }, next_cursor: str }, ["apps"]),
+  RoutesWrapper: obj({ routes: { type: "array", items: ref("Route") }, next_cursor: str }, ["routes"]),
+  Call: obj({ id: str, status: { enum: ["queued", "running", "success", "error", "timeout", "cancelled"] }, app_name: str, path: str, created_at: time, started_at: time, completed_at: time, error: str, attempts: { type: "integer" } }),
+  CallWrapper: obj({ call: ref("Call") }, ["call"]),
+  CallsWrapper: obj({ calls: { type: "array", items: ref("Call") }, next_cursor: str }, ["calls"]),
+  LogWrapper: obj({ log: obj({ call_id: str, log: str }) }),
+  RouteStats: { type: "object", additionalProperties: true },
+  Task: obj({ id: str, app_name: str, path: str, image: str, payload: str, status: str, created_at: time, env_vars: { type: "object", additionalProperties: str } }),
+  TaskWrapper: obj({ task: ref("Task") }, ["task"]),
+  Version: obj({ version: str }),
+  ErrorBody: obj({ message: str, fields: str }),
+  Error: obj({ error: ref("ErrorBody") }),
+};
+
+const QUERY: Record<string, object> = {
+  per_page: { name: "per_page", in: "query", type: "integer", minimum: 1, maximum: 100, default: 30 },
+  cursor: { name: "cursor", in: "query", type: "string", description: "next_cursor of the previous page" },
+  status: { name: "status", in: "query", type: "string", enum: ["queued", "running", "success", "error", "timeout", "cancelled"] },
+};
+
+/** The Swagger 2.0 document served at /v1/swagger.json. */
+export function swaggerDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, ops] of Object.entries(ENDPOINTS)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops) as [Method, Op][]) {
+      const responses: Record<string, unknown> = { 200: { description: "OK", ...(op.ok ? { schema: ref(op.ok) } : {}) } };
+      for (const code of op.errors ?? []) responses[code] = { description: "Error", schema: ref("Error") };
+      responses.default = { description: "Unexpected error", schema: ref("Error") };
+      paths[path][method] = {
+        summary: op.summary,
+        parameters: [
+          ...(op.params ?? []).map((name) => ({ name, in: "path", required: true, type: "string" })),
+          ...(op.query ?? []).map((q) => QUERY[q]),
+          ...(op.body ? [{ name: "body", in: "body", required: true, schema: ref(op.body) }] : []),
+        ],
+        responses,
+      };
+    }
+  }
+  return {
+    swagger: "2.0",
+    info: { title: "hotfn", description: "Fn v1 API, served by hotfn", version: VERSION },
+    basePath: "/v1",
+    consumes: ["application/json"],
+    produces: ["application/json"],
+    paths,
+    definitions,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * hotfn's domain errors. Each has a stable `code`; none knows about HTTP — `api/errors.ts` is the one
+ * place that maps them to status codes and the v1 `{"error":{"message"}}` body.
+ * @module
+ */
+
+export type ErrorCode =
+  | "not_found"
+  | "conflict"
+  | "invalid"
+  | "unsupported_media"
+  | "too_large"
+  | "busy"
+  | "unavailable"
+  | "function_timeout"
+  | "function_failed"
+  | "internal";
+
+export class HotfnError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = "HotfnError";
+  }
+}
+
+/** An app, route or call that does not exist. */
+export class NotFound extends HotfnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("not_found", message, options);
+    this.name = "NotFound";
+  }
+}
+
+/** Something that already exists, or a change the current state forbids. */
+export class Conflict extends HotfnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("conflict", message, options);
+    this.name = "Conflict";
+  }
+}
+
+/** Bad input from the caller; `field` names what was wrong when one field is to blame. */
+export class Invalid extends HotfnError {
+  readonly field: string | undefined;
+  constructor(message: string, field?: string, options?: { cause?: unknown }) {
+    super("invalid", message, options);
+    this.field = field;
+    this.name = "Invalid";
+  }
+}
+
+/** A body whose media type the endpoint does not take. */
+export class UnsupportedMedia extends HotfnError {
+  constructor(message: string) {
+    super("unsupported_media", message);
+    this.name = "UnsupportedMedia";
+  }
+}
+
+/** A request body (or a function's answer) over its configured cap. */
+export class TooLarge extends HotfnError {
+  constructor(message: string) {
+    super("too_large", message);
+    this.name = "TooLarge";
+  }
+}
+
+/** hotfn is at a limit it will not exceed (memory, queue length); the caller may retry later. */
+export class Busy extends HotfnError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 1, options?: { cause?: unknown }) {
+    super("busy", message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.name = "Busy";
+  }
+}
+
+/** A dependency hotfn needs (the Docker engine) does not answer. */
+export class Unavailable extends HotfnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("unavailable", message, options);
+    this.name = "Unavailable";
+  }
+}
+
+/** The function ran past its route's timeout and was killed. */
+export class FunctionTimeout extends HotfnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("function_timeout", message, options);
+    this.name = "FunctionTimeout";
+  }
+}
+
+/** The function crashed, exited non-zero, was OOM-killed, or broke its format's framing. */
+export class FunctionFailed extends HotfnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("function_failed", message, options);
+    this.name = "FunctionFailed";
+  }
+}

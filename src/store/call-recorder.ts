@@ -1,0 +1,97 @@
+/**
+ * Writes sync call records off the response path: `started`/`finished` only buffer, and a background
+ * flush writes everything buffered in one transaction, so the database never sets the pace of hot
+ * calls. A failed flush keeps its rows and retries with backoff; `stop()` flushes what is left.
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { CallOutcome } from "../model.ts";
+import type { CallRepo, CallRow } from "./calls.ts";
+
+export interface CallRecorder {
+  started(call: { id: string; appName: string; path: string; createdAt: Date; startedAt: Date | null }): void;
+  finished(id: string, outcome: CallOutcome): void;
+  /** Writes what is buffered now; resolves when it is stored. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CallRecorderOptions {
+  intervalMs?: number;
+  /** flush early once this many calls are buffered */
+  maxBuffered?: number;
+}
+
+export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecorderOptions = {}): CallRecorder {
+  const intervalMs = opts.intervalMs ?? 50;
+  const maxBuffered = opts.maxBuffered ?? 500;
+  let pending = new Map<string, CallRow>();
+  // Calls started but not finished: a finish whose start was already flushed still needs these
+  // NOT NULL columns to form its row.
+  const running = new Map<string, Pick<CallRow, "id" | "appName" | "path" | "createdAt">>();
+  let inFlight: Promise<void> = Promise.resolve();
+  let failures = 0;
+  let timer: Timer | undefined;
+  let stopped = false;
+
+  const schedule = (delay: number) => {
+    if (timer !== undefined || stopped) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, delay);
+  };
+
+  const flush = (): Promise<void> => {
+    inFlight = inFlight.then(async () => {
+      if (pending.size === 0) return;
+      const batch = pending;
+      pending = new Map();
+      try {
+        await repo.upsertMany([...batch.values()]);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        log.error("call records not written; will retry", { err, calls: batch.size, failures });
+        // Keep what failed, unless a newer version of the same call arrived meanwhile.
+        for (const [id, row] of batch) if (!pending.has(id)) pending.set(id, row);
+        if (!stopped) schedule(Math.min(30_000, intervalMs * 2 ** failures));
+      }
+    });
+    return inFlight;
+  };
+
+  const put = (id: string, row: Partial<CallRow>) => {
+    const merged = { ...pending.get(id), ...row } as CallRow;
+    pending.set(id, merged);
+    if (pending.size >= maxBuffered) void flush();
+    else schedule(intervalMs);
+  };
+
+  return {
+    started(call) {
+      running.set(call.id, { id: call.id, appName: call.appName, path: call.path, createdAt: call.createdAt });
+      put(call.id, { ...call, status: "running", attempts: 1 });
+    },
+    finished(id, o) {
+      const identity = running.get(id);
+      running.delete(id);
+      put(id, {
+        ...identity,
+        id,
+        status: o.status,
+        startedAt: o.startedAt,
+        completedAt: o.completedAt,
+        error: o.error,
+        log: o.log,
+        output: o.output ? Buffer.from(o.output) : null,
+      });
+    },
+    flush,
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await flush();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The store: opens the libSQL database (file, :memory: or remote), applies the embedded migrations,
+ * and hands out one repository per entity. Nothing here knows about HTTP or Docker.
+ * @module
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { createClient } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import type { Logger } from "../log.ts";
+import { type AppRepo, createAppRepo } from "./apps.ts";
+import { createCallRecorder, type CallRecorder } from "./call-recorder.ts";
+import { type CallRepo, createCallRepo } from "./calls.ts";
+import { type ChangeFeed, createChangeFeed } from "./changes.ts";
+import { migrate } from "./migrate.ts";
+import { createRouteCache, type RouteCache } from "./route-cache.ts";
+import { createRouteRepo, type RouteRepo } from "./routes.ts";
+
+export interface Store {
+  apps: AppRepo;
+  routes: RouteRepo;
+  calls: CallRepo;
+  /** buffered, batched writes of sync call records */
+  recorder: CallRecorder;
+  /** route lookups for the call path, invalidated by route and app writes */
+  routeCache: RouteCache;
+  /** app and route changes, for whoever holds state derived from them */
+  changes: ChangeFeed;
+  /** Flushes pending call records, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  url: string;
+  authToken?: string | undefined;
+  log: Logger;
+}
+
+export async function openStore({ url, authToken, log }: StoreOptions): Promise<Store> {
+  const local = url.startsWith("file:");
+  if (local) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
+  const client = createClient(authToken === undefined ? { url } : { url, authToken });
+  if (local) {
+    // WAL lets readers (the calls API) run while the recorder writes; the busy timeout rides out the
+    // brief lock a second process (a restart racing a dying one) may hold.
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("PRAGMA busy_timeout = 5000");
+    await client.execute("PRAGMA synchronous = NORMAL");
+  }
+  const applied = await migrate(client);
+  if (applied.length > 0) log.info("database migrated", { applied });
+
+  const db = drizzle(client);
+  const changes = createChangeFeed((err) => log.error("change listener failed", { err }));
+  const apps = createAppRepo(db, changes);
+  const routes = createRouteRepo(db, apps, changes);
+  const calls = createCallRepo(db);
+  const recorder = createCallRecorder(calls, log);
+  const routeCache = createRouteCache(routes, apps, changes);
+
+  return {
+    apps,
+    routes,
+    calls,
+    recorder,
+    routeCache,
+    changes,
+    async close() {
+      await recorder.stop();
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Route queries. Contract: creating a route creates its app when missing (one atomic batch); duplicate
+ * paths throw Conflict; a missing app or route throws NotFound. Every write is announced on the change
+ * feed so the route cache and the runner can drop what they hold.
+ * @module
+ */
+import { and, asc, eq, gt } from "drizzle-orm";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+import { Conflict, NotFound } from "../errors.ts";
+import type { HeaderMap, Page, Route, StringMap } from "../model.ts";
+import type { AppRepo } from "./apps.ts";
+import type { ChangeFeed } from "./changes.ts";
+import { decodeCursor, type PageQuery, pageOf } from "./cursor.ts";
+import { mergeMap } from "./merge.ts";
+import { apps, routes } from "./schema.ts";
+
+export type NewRoute = Omit<Route, "createdAt" | "updatedAt">;
+export type RoutePatch = Partial<Pick<Route, "image" | "type" | "format" | "memory" | "timeout" | "idleTimeout">> & {
+  config?: StringMap;
+  headers?: HeaderMap;
+};
+
+export interface RouteRepo {
+  create(route: NewRoute): Promise<Route>;
+  /** Throws NotFound for a missing app or route. */
+  get(appName: string, path: string): Promise<Route>;
+  /** Ordered by path. Throws NotFound for a missing app. */
+  list(appName: string, q: PageQuery): Promise<Page<Route>>;
+  /** Every route of an app: for the call path's cache, not for listing. */
+  allOf(appName: string): Promise<Route[]>;
+  /** Merges config and headers (an empty value removes a key). Throws NotFound. */
+  update(appName: string, path: string, patch: RoutePatch): Promise<Route>;
+  /** Throws NotFound. */
+  delete(appName: string, path: string): Promise<void>;
+}
+
+const emptyHeader = (v: string[]) => v.length === 0 || v.every((s) => s === "");
+
+export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: ChangeFeed): RouteRepo {
+  const byKey = (appName: string, path: string) => and(eq(routes.appName, appName), eq(routes.path, path));
+
+  const get = async (appName: string, path: string): Promise<Route> => {
+    const row = await db.select().from(routes).where(byKey(appName, path)).get();
+    if (row) return row;
+    await appRepo.get(appName);
+    throw new NotFound(`route ${path} not found in app ${appName}`);
+  };
+
+  return {
+    async create(route) {
+      const [, inserted] = await db.batch([
+        db.insert(apps).values({ name: route.appName, config: {} }).onConflictDoNothing(),
+        db
+          .insert(routes)
+          .values({ ...route, config: mergeMap({}, route.config), headers: mergeMap({}, route.headers, emptyHeader) })
+          .onConflictDoNothing()
+          .returning(),
+      ]);
+      if (!inserted[0]) throw new Conflict(`route ${route.path} already exists in app ${route.appName}`);
+      changes.emit({ appName: route.appName, path: route.path, kind: "created" });
+      return inserted[0];
+    },
+
+    get,
+
+    async list(appName, { perPage, cursor }) {
+      const after = decodeCursor(cursor);
+      const rows = await db
+        .select()
+        .from(routes)
+        .where(and(eq(routes.appName, appName), after === undefined ? undefined : gt(routes.path, after)))
+        .orderBy(asc(routes.path))
+        .limit(perPage + 1);
+      if (rows.length === 0) await appRepo.get(appName);
+      return pageOf(rows, perPage, (r) => r.path);
+    },
+
+    async allOf(appName) {
+      return db.select().from(routes).where(eq(routes.appName, appName));
+    },
+
+    async update(appName, path, patch) {
+      const current = await get(appName, path);
+      const { config, headers, ...fields } = patch;
+      const rows = await db
+        .update(routes)
+        .set({
+          ...fields,
+          config: config === undefined ? current.config : mergeMap(current.config, config),
+          headers: headers === undefined ? current.headers : mergeMap(current.headers, headers, emptyHeader),
+          updatedAt: new Date(),
+        })
+        .where(byKey(appName, path))
+        .returning();
+      if (!rows[0]) throw new NotFound(`route ${path} not found in app ${appName}`);
+      changes.emit({ appName, path, kind: "updated" });
+      return rows[0];
+    },
+
+    async delete(appName, path) {
+      const deleted = await db.delete(routes).where(byKey(appName, path)).returning({ path: routes.path });
+      if (deleted.length === 0) {
+        await get(appName, path);
+        throw new NotFound(`route ${path} not found in app ${appName}`);
+      }
+      changes.emit({ appName, path, kind: "deleted" });
+    },
+  };
+}

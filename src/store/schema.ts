@@ -1,0 +1,64 @@
+/**
+ * The SQLite (libSQL) schema: apps, routes, calls. drizzle-kit generates migrations from this file
+ * (`bun run db:generate`); a PostgreSQL twin will live in `store/pg/`.
+ * @module
+ */
+import { sql } from "drizzle-orm";
+import { blob, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { CallRequest, CallStatus, HeaderMap, RouteFormat, RouteType, StringMap } from "../model.ts";
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const apps = sqliteTable("apps", {
+  name: text("name").primaryKey(),
+  config: text("config", { mode: "json" }).$type<StringMap>().notNull().default({}),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(now),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+});
+
+export const routes = sqliteTable(
+  "routes",
+  {
+    appName: text("app_name").notNull().references(() => apps.name),
+    path: text("path").notNull(),
+    image: text("image").notNull(),
+    type: text("type").$type<RouteType>().notNull(),
+    format: text("format").$type<RouteFormat>().notNull(),
+    memory: integer("memory").notNull(),
+    timeout: integer("timeout").notNull(),
+    idleTimeout: integer("idle_timeout").notNull(),
+    headers: text("headers", { mode: "json" }).$type<HeaderMap>().notNull().default({}),
+    config: text("config", { mode: "json" }).$type<StringMap>().notNull().default({}),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(now),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.appName, t.path] })],
+);
+
+export const calls = sqliteTable(
+  "calls",
+  {
+    /** UUIDv7: time-ordered, so ordering by id is ordering by creation */
+    id: text("id").primaryKey(),
+    appName: text("app_name").notNull(),
+    path: text("path").notNull(),
+    status: text("status").$type<CallStatus>().notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    completedAt: integer("completed_at", { mode: "timestamp_ms" }),
+    error: text("error"),
+    attempts: integer("attempts").notNull().default(0),
+    log: text("log").notNull().default(""),
+    /** async only: what the caller sent, replayed by the worker that claims the call */
+    request: text("request", { mode: "json" }).$type<CallRequest>(),
+    payload: blob("payload", { mode: "buffer" }),
+    output: blob("output", { mode: "buffer" }),
+    /** async only: who holds the call and until when (ms since epoch); expired leases return it to the queue */
+    leaseOwner: text("lease_owner"),
+    leaseUntil: integer("lease_until"),
+  },
+  (t) => [
+    index("calls_by_route").on(t.appName, t.path, t.id),
+    index("calls_by_status").on(t.status, t.id),
+  ],
+);

@@ -1,0 +1,106 @@
+/**
+ * Starts a real hotfn process (`bun src/main.ts`, or the built binary) on a free port with a temp
+ * libSQL file, and talks to it over HTTP. Each suite owns its server and its database.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "../..");
+
+export interface TestServer {
+  url: string;
+  dir: string;
+  dbUrl: string;
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** everything the server logged so far (one JSON object per line) */
+  logs(): string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** fetch + parse JSON; returns status, headers and body */
+  json(path: string, init?: RequestInit & { body?: unknown }): Promise<{ status: number; headers: Headers; body: any }>;
+  /** SIGTERM and wait for exit (graceful); removes the temp dir unless keepDir. */
+  stop(opts?: { keepDir?: boolean }): Promise<number>;
+  /** SIGKILL: the server dies mid-work, as in a crash. Keeps the temp dir. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** run this executable instead of `bun src/main.ts` */
+  bin?: string;
+  cwd?: string;
+  /** reuse a database (and dir) of an earlier server */
+  dir?: string;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "hotfn-test-"));
+  const dbUrl = `file:${join(dir, "hotfn.db")}`;
+  const cmd = opts.bin ? [opts.bin] : [process.execPath, join(ROOT, "src/main.ts")];
+  const proc = Bun.spawn(cmd, {
+    cwd: opts.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", PORT: "0", HOST: "127.0.0.1", DB_URL: dbUrl, LOG_LEVEL: "info", ...opts.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+
+  let logText = "";
+  let url: string | undefined;
+  const listening = new Promise<string>((resolve, reject) => {
+    const decoder = new TextDecoder();
+    (async () => {
+      for await (const chunk of proc.stderr) {
+        logText += decoder.decode(chunk, { stream: true });
+        if (url === undefined) {
+          const m = /"msg":"listening","url":"([^"]+)"/.exec(logText);
+          if (m) {
+            url = m[1]!;
+            resolve(url);
+          }
+        }
+      }
+      if (url === undefined) reject(new Error(`hotfn exited before listening:\n${logText}`));
+    })().catch(reject);
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+  const base = await listening.finally(() => clearTimeout(timer));
+
+  const server: TestServer = {
+    url: base,
+    dir,
+    dbUrl,
+    proc,
+    logs: () => logText,
+    fetch: (path, init) => fetch(`${base}${path}`, init),
+    async json(path, init = {}) {
+      const { body, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+      const res = await fetch(`${base}${path}`, {
+        ...rest,
+        headers,
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text === "" ? null : JSON.parse(text);
+      } catch {
+        // not JSON: the raw text is returned
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    },
+    async stop(o = {}) {
+      proc.kill("SIGTERM");
+      const code = await proc.exited;
+      if (!o.keepDir && !opts.dir) rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+    async kill() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+  };
+  return server;
+}
