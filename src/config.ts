@@ -3,7 +3,7 @@
  * into a frozen typed object. The only module that reads the environment.
  * @module
  */
-import { totalmem } from "node:os";
+import { hostname, totalmem } from "node:os";
 import * as v from "valibot";
 import pkg from "../package.json" with { type: "json" };
 
@@ -17,11 +17,13 @@ export const MACHINE_MEMORY_MIB = Math.floor(totalmem() / MiB);
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max));
 
-interface Setting {
+export interface Setting {
   env: string;
   flag: string;
   help: string;
   default: string | undefined;
+  /** How the default reads in --help and the README when it depends on the machine. */
+  defaultDoc?: string;
   schema: v.GenericSchema<string, unknown>;
 }
 
@@ -39,10 +41,18 @@ export const SETTINGS = {
   dbAuthToken: { env: "DB_AUTH_TOKEN", flag: "--db-auth-token", help: "auth token for a remote libSQL server", default: undefined, schema: v.string() },
   logLevel: { env: "LOG_LEVEL", flag: "--log-level", help: "debug, info, warn, error or silent", default: "info", schema: v.picklist(["debug", "info", "warn", "error", "silent"]) },
   dockerHost: { env: "DOCKER_HOST", flag: "--docker-host", help: "Docker engine: unix:///path or tcp://host:port", default: "unix:///var/run/docker.sock", schema: v.pipe(v.string(), v.regex(/^(unix|tcp|http):\/\/.+$/, "must be unix://, tcp:// or http://")) },
+  nodeId: {
+    env: "HOTFN_NODE",
+    flag: "--node",
+    help: "this node's name; containers are labelled with it and a restart removes the node's leftovers",
+    default: hostname() || "hotfn",
+    defaultDoc: "the host name",
+    schema: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,63}$/, "must be 1-63 characters of A-Z a-z 0-9 _ . -")),
+  },
   maxApiBody: { env: "HOTFN_MAX_API_BODY", flag: "--max-api-body", help: "largest /v1 request body, bytes", default: String(1 * MiB), schema: int(1024) },
   maxRequestBody: { env: "HOTFN_MAX_REQUEST_BODY", flag: "--max-request-body", help: "largest function call body, bytes (413 past it)", default: String(6 * MiB), schema: int(1) },
   maxResponseBody: { env: "HOTFN_MAX_RESPONSE_BODY", flag: "--max-response-body", help: "largest function answer, bytes (502 past it)", default: String(6 * MiB), schema: int(1) },
-  maxMemoryMiB: { env: "HOTFN_MAX_MEMORY", flag: "--max-memory", help: "MiB that running containers may reserve in all", default: String(Math.max(256, MACHINE_MEMORY_MIB - MEMORY_MARGIN_MIB)), schema: int(1) },
+  maxMemoryMiB: { env: "HOTFN_MAX_MEMORY", flag: "--max-memory", help: "MiB that running containers may reserve in all", default: String(Math.max(256, MACHINE_MEMORY_MIB - MEMORY_MARGIN_MIB)), defaultDoc: `machine memory - ${MEMORY_MARGIN_MIB} MiB (at least 256)`, schema: int(1) },
   memoryWaitMs: { env: "HOTFN_MEMORY_WAIT", flag: "--memory-wait", help: "ms a call waits for memory before a 503", default: "10000", schema: int(0) },
   maxConcurrentStarts: { env: "HOTFN_MAX_CONCURRENT_STARTS", flag: "--max-concurrent-starts", help: "container starts in flight at once, across all functions", default: "4", schema: int(1, 1000) },
   maxQueueWaitMs: { env: "HOTFN_MAX_QUEUE_WAIT", flag: "--max-queue-wait", help: "ms a call may queue for a hot container before one is launched", default: "1000", schema: int(0) },

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { Invalid } from "../errors.ts";
 import type { Store } from "../store/index.ts";
-import { parse, readJson, readPaging } from "./body.ts";
+import { parseParam, readJson, readPaging } from "./body.ts";
 import { appName, AppWrapper } from "./schemas.ts";
 import { appJson } from "./serialize.ts";
 
@@ -32,7 +32,7 @@ export function appsApi(store: Store) {
       return c.json({ message: "App successfully updated", app: appJson(updated) });
     })
     .delete("/:app", async (c) => {
-      await store.apps.delete(parse(appName, c.req.param("app")));
+      await store.apps.delete(parseParam("app", appName, c.req.param("app")));
       return c.json({ message: "App successfully deleted" });
     });
 }

@@ -23,6 +23,11 @@ export async function readJson<S extends v.GenericSchema>(c: Context, schema: S)
   return parse(schema, body);
 }
 
+/** Validates one URL or query parameter; the error names it (`app: app names are ...`). */
+export function parseParam<S extends v.GenericSchema>(name: string, schema: S, input: unknown): v.InferOutput<S> {
+  return parse(v.object({ [name]: schema }), { [name]: input })[name] as v.InferOutput<S>;
+}
+
 /** Validates `input`, throwing Invalid that names the first bad field (e.g. `route.memory`). */
 export function parse<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
@@ -47,7 +52,7 @@ const perPage = v.pipe(
 export function readPaging(c: Context): { perPage: number; cursor: string | undefined } {
   const raw = c.req.query("per_page");
   return {
-    perPage: raw === undefined ? DEFAULT_PER_PAGE : parse(v.object({ per_page: perPage }), { per_page: raw }).per_page,
+    perPage: raw === undefined ? DEFAULT_PER_PAGE : parseParam("per_page", perPage, raw),
     cursor: c.req.query("cursor"),
   };
 }

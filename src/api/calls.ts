@@ -7,10 +7,10 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { CALL_STATUSES } from "../model.ts";
 import type { Store } from "../store/index.ts";
-import { parse, readPaging } from "./body.ts";
+import { parseParam, readPaging } from "./body.ts";
 import { callJson } from "./serialize.ts";
 
-const statusFilter = v.optional(v.picklist(CALL_STATUSES, `status must be one of ${CALL_STATUSES.join(", ")}`));
+const statusFilter = v.optional(v.picklist(CALL_STATUSES, `must be one of ${CALL_STATUSES.join(", ")}`));
 
 export function callsApi(store: Store) {
   return new Hono()
@@ -28,7 +28,7 @@ export function callsApi(store: Store) {
       const appName = c.req.param("app");
       const raw = c.req.param("route");
       const path = raw.startsWith("/") ? raw : `/${raw}`;
-      const status = parse(statusFilter, c.req.query("status"));
+      const status = parseParam("status", statusFilter, c.req.query("status"));
       await store.routes.get(appName, path);
       const page = await store.calls.list(appName, path, { ...readPaging(c), status });
       return c.json({ calls: page.items.map(callJson), next_cursor: page.nextCursor ?? undefined });

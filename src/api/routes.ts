@@ -8,7 +8,7 @@ import { Invalid } from "../errors.ts";
 import { ROUTE_DEFAULTS } from "../model.ts";
 import type { Store } from "../store/index.ts";
 import type { RoutePatch } from "../store/routes.ts";
-import { parse, readJson, readPaging } from "./body.ts";
+import { parseParam, readJson, readPaging } from "./body.ts";
 import { appName, normalizeHeaders, type RouteInput, RouteWrapper } from "./schemas.ts";
 import { routeJson } from "./serialize.ts";
 
@@ -21,7 +21,7 @@ export function routesApi(store: Store) {
       return c.json({ routes: page.items.map(routeJson), next_cursor: page.nextCursor ?? undefined });
     })
     .post("/:app/routes", async (c) => {
-      const app = parse(appName, c.req.param("app"));
+      const app = parseParam("app", appName, c.req.param("app"));
       const { route } = await readJson(c, RouteWrapper);
       if (route.path === undefined) throw new Invalid("route.path: is required", "route.path");
       if (route.image === undefined) throw new Invalid("route.image: is required", "route.image");

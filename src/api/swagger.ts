@@ -1,11 +1,13 @@
 /**
  * /v1/swagger.json: the API this server serves. Body definitions are generated from the valibot
- * schemas that validate requests; the path table below is checked against the router by a test.
+ * schemas that validate requests; the path table below is checked against the router by a test
+ * (test/swagger.test.ts), both ways: every path here is served, every served v1 path is here.
  * @module
  */
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { VERSION } from "../config.ts";
+import { CALL_STATUSES } from "../model.ts";
 import { App, AppWrapper, Route, RouteWrapper } from "./schemas.ts";
 
 type Method = "get" | "post" | "patch" | "delete" | "put";
@@ -41,7 +43,7 @@ export const ENDPOINTS: Record<string, Partial<Record<Method, Op>>> = {
     delete: { summary: "Delete a route; its hot containers retire.", params: ["app", "route"], ok: null, errors: [404] },
   },
   "/apps/{app}/routes/{route}/stats": {
-    get: { summary: "The scaling figures of a route's function.", params: ["app", "route"], ok: "RouteStats", errors: [404] },
+    get: { summary: "The scaling figures of a route's function (the same ones /metrics exports).", params: ["app", "route"], ok: "RouteStats", errors: [404] },
   },
   "/calls/{call}": { get: { summary: "Get a call.", params: ["call"], ok: "CallWrapper", errors: [404] } },
   "/calls/{call}/log": { get: { summary: "Get a call's log (stderr).", params: ["call"], ok: "LogWrapper", errors: [404] } },
@@ -49,8 +51,8 @@ export const ENDPOINTS: Record<string, Partial<Record<Method, Op>>> = {
     get: { summary: "List a route's calls, newest first.", params: ["app", "route"], ok: "CallsWrapper", errors: [400, 404], query: ["per_page", "cursor", "status"] },
   },
   "/tasks": {
-    get: { summary: "Take the next queued async call; no other consumer gets it.", ok: "TaskWrapper" },
-    delete: { summary: "Acknowledge a task taken with GET /tasks, with its outcome.", body: "TaskWrapper", ok: null, errors: [400, 404] },
+    get: { summary: "Take the next queued async call; no other consumer gets it ({\"task\": null} when none waits).", ok: "TaskWrapper" },
+    delete: { summary: "Acknowledge a task taken with GET /tasks, with its outcome.", body: "TaskAck", ok: null, errors: [400, 404, 413, 415] },
   },
 };
 
@@ -70,12 +72,26 @@ const definitions = {
   RouteWrapper: schema(RouteWrapper),
   AppsWrapper: obj({ apps: { type: "array", items: ref("App") }, next_cursor: str }, ["apps"]),
   RoutesWrapper: obj({ routes: { type: "array", items: ref("Route") }, next_cursor: str }, ["routes"]),
-  Call: obj({ id: str, status: { enum: ["queued", "running", "success", "error", "timeout", "cancelled"] }, app_name: str, path: str, created_at: time, started_at: time, completed_at: time, error: str, attempts: { type: "integer" } }),
+  RouteStats: obj({ stats: { type: "object", additionalProperties: true } }, ["stats"]),
+  Call: obj({ id: str, status: { type: "string", enum: [...CALL_STATUSES] }, app_name: str, path: str, created_at: time, started_at: time, completed_at: time, error: str, attempts: { type: "integer" } }),
   CallWrapper: obj({ call: ref("Call") }, ["call"]),
   CallsWrapper: obj({ calls: { type: "array", items: ref("Call") }, next_cursor: str }, ["calls"]),
   LogWrapper: obj({ log: obj({ call_id: str, log: str }) }),
-  RouteStats: { type: "object", additionalProperties: true },
-  Task: obj({ id: str, app_name: str, path: str, image: str, payload: str, status: str, created_at: time, env_vars: { type: "object", additionalProperties: str } }),
+  Task: obj({
+    id: str,
+    app_name: str,
+    path: str,
+    image: str,
+    payload: str,
+    status: str,
+    created_at: time,
+    attempts: { type: "integer" },
+    format: str,
+    timeout: { type: "integer" },
+    memory: { type: "integer" },
+    env_vars: { type: "object", additionalProperties: str },
+  }),
+  TaskAck: obj({ task: obj({ id: str, status: { type: "string", enum: ["success", "error", "timeout", "cancelled"], default: "success" }, error: str, output: str, log: str }, ["id"]) }, ["task"]),
   TaskWrapper: obj({ task: ref("Task") }, ["task"]),
   Version: obj({ version: str }),
   ErrorBody: obj({ message: str, fields: str }),
@@ -85,7 +101,7 @@ const definitions = {
 const QUERY: Record<string, object> = {
   per_page: { name: "per_page", in: "query", type: "integer", minimum: 1, maximum: 100, default: 30 },
   cursor: { name: "cursor", in: "query", type: "string", description: "next_cursor of the previous page" },
-  status: { name: "status", in: "query", type: "string", enum: ["queued", "running", "success", "error", "timeout", "cancelled"] },
+  status: { name: "status", in: "query", type: "string", enum: [...CALL_STATUSES] },
 };
 
 /** The Swagger 2.0 document served at /v1/swagger.json. */

@@ -9,6 +9,7 @@ import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { Logger } from "../log.ts";
 import { type AppRepo, createAppRepo } from "./apps.ts";
+import { type CallQueueRepo, createCallQueueRepo } from "./call-queue.ts";
 import { createCallRecorder, type CallRecorder } from "./call-recorder.ts";
 import { type CallRepo, createCallRepo } from "./calls.ts";
 import { type ChangeFeed, createChangeFeed } from "./changes.ts";
@@ -20,6 +21,8 @@ export interface Store {
   apps: AppRepo;
   routes: RouteRepo;
   calls: CallRepo;
+  /** the async queue: enqueue, claims with leases, completion */
+  queue: CallQueueRepo;
   /** buffered, batched writes of sync call records */
   recorder: CallRecorder;
   /** route lookups for the call path, invalidated by route and app writes */
@@ -62,6 +65,7 @@ export async function openStore({ url, authToken, log }: StoreOptions): Promise<
     apps,
     routes,
     calls,
+    queue: createCallQueueRepo(db),
     recorder,
     routeCache,
     changes,

@@ -14,5 +14,22 @@ export const MIGRATIONS: Migration[] = [
       "CREATE INDEX `calls_by_status` ON `calls` (`status`,`id`);",
       "CREATE TABLE `routes` (\n\t`app_name` text NOT NULL,\n\t`path` text NOT NULL,\n\t`image` text NOT NULL,\n\t`type` text NOT NULL,\n\t`format` text NOT NULL,\n\t`memory` integer NOT NULL,\n\t`timeout` integer NOT NULL,\n\t`idle_timeout` integer NOT NULL,\n\t`headers` text DEFAULT '{}' NOT NULL,\n\t`config` text DEFAULT '{}' NOT NULL,\n\t`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,\n\t`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,\n\tPRIMARY KEY(`app_name`, `path`),\n\tFOREIGN KEY (`app_name`) REFERENCES `apps`(`name`) ON UPDATE no action ON DELETE no action\n);"
     ]
+  },
+  {
+    "idx": 1,
+    "tag": "0001_queue_depth",
+    "statements": [
+      "CREATE TABLE `queue_depth` (\n\t`id` integer PRIMARY KEY NOT NULL,\n\t`queued` integer DEFAULT 0 NOT NULL\n);"
+    ]
+  },
+  {
+    "idx": 2,
+    "tag": "0002_queue_depth_triggers",
+    "statements": [
+      "-- Keeps queue_depth.queued equal to the number of `queued` calls, so the enqueue bound reads one row.\nINSERT INTO `queue_depth` (`id`, `queued`) SELECT 1, count(*) FROM `calls` WHERE `status` = 'queued';",
+      "CREATE TRIGGER `calls_queued_insert` AFTER INSERT ON `calls` WHEN new.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` + 1 WHERE `id` = 1;\nEND;",
+      "CREATE TRIGGER `calls_queued_update` AFTER UPDATE OF `status` ON `calls` WHEN (old.`status` = 'queued') <> (new.`status` = 'queued')\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` + (CASE WHEN new.`status` = 'queued' THEN 1 ELSE -1 END) WHERE `id` = 1;\nEND;",
+      "CREATE TRIGGER `calls_queued_delete` AFTER DELETE ON `calls` WHEN old.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` - 1 WHERE `id` = 1;\nEND;"
+    ]
   }
 ];

@@ -1,6 +1,6 @@
 /**
- * The SQLite (libSQL) schema: apps, routes, calls. drizzle-kit generates migrations from this file
- * (`bun run db:generate`); a PostgreSQL twin will live in `store/pg/`.
+ * The SQLite (libSQL) schema: apps, routes, calls, and the async queue's depth counter. drizzle-kit
+ * generates migrations from this file (`bun run db:generate`); a PostgreSQL twin will live in `store/pg/`.
  * @module
  */
 import { sql } from "drizzle-orm";
@@ -59,6 +59,18 @@ export const calls = sqliteTable(
   },
   (t) => [
     index("calls_by_route").on(t.appName, t.path, t.id),
+    // also serves the queue: its claim (the oldest `queued` id) and its lapsed-lease sweep (the few
+    // `running` rows)
     index("calls_by_status").on(t.status, t.id),
   ],
 );
+
+/**
+ * How many calls are `queued`, kept by triggers on `calls` (drizzle/0002_queue_depth_triggers.sql,
+ * written by hand: drizzle-kit does not generate triggers), so the enqueue bound reads one row
+ * instead of counting the whole queue. Always one row, id 1.
+ */
+export const queueDepth = sqliteTable("queue_depth", {
+  id: integer("id").primaryKey(),
+  queued: integer("queued").notNull().default(0),
+});

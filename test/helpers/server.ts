@@ -10,6 +10,8 @@ const ROOT = join(import.meta.dir, "../..");
 
 export interface TestServer {
   url: string;
+  /** HOTFN_NODE of this server: its containers carry the label hotfn.node=<node> */
+  node: string;
   dir: string;
   dbUrl: string;
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
@@ -17,7 +19,7 @@ export interface TestServer {
   logs(): string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** fetch + parse JSON; returns status, headers and body */
-  json(path: string, init?: RequestInit & { body?: unknown }): Promise<{ status: number; headers: Headers; body: any }>;
+  json(path: string, init?: Omit<RequestInit, "body"> & { body?: unknown }): Promise<{ status: number; headers: Headers; body: any }>;
   /** SIGTERM and wait for exit (graceful); removes the temp dir unless keepDir. */
   stop(opts?: { keepDir?: boolean }): Promise<number>;
   /** SIGKILL: the server dies mid-work, as in a crash. Keeps the temp dir. */
@@ -36,10 +38,12 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "hotfn-test-"));
   const dbUrl = `file:${join(dir, "hotfn.db")}`;
+  // A node id of its own, so this server's start-up reconcile never removes another test's containers.
+  const node = opts.env?.HOTFN_NODE ?? `test-${crypto.randomUUID().slice(0, 8)}`;
   const cmd = opts.bin ? [opts.bin] : [process.execPath, join(ROOT, "src/main.ts")];
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", PORT: "0", HOST: "127.0.0.1", DB_URL: dbUrl, LOG_LEVEL: "info", ...opts.env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", PORT: "0", HOST: "127.0.0.1", DB_URL: dbUrl, LOG_LEVEL: "info", HOTFN_NODE: node, ...opts.env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -68,6 +72,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   const server: TestServer = {
     url: base,
+    node,
     dir,
     dbUrl,
     proc,
@@ -94,6 +99,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     async stop(o = {}) {
       proc.kill("SIGTERM");
       const code = await proc.exited;
+      await removeContainers(node);
       if (!o.keepDir && !opts.dir) rmSync(dir, { recursive: true, force: true });
       return code;
     },
@@ -103,4 +109,19 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     },
   };
   return server;
+}
+
+/** Removes every container a test server of `node` left behind (none, when it stopped cleanly). */
+export async function removeContainers(node: string): Promise<void> {
+  const ls = Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=hotfn.node=${node}`]);
+  if (ls.exitCode !== 0) return; // no Docker engine: nothing can have been started
+  const ids = ls.stdout.toString().split("\n").filter(Boolean);
+  if (ids.length > 0) Bun.spawnSync(["docker", "rm", "-f", ...ids]);
+}
+
+/** Containers of `node` that exist now, running or not, carrying every `label=value` given. */
+export function containersOf(node: string, ...labels: string[]): string[] {
+  const filters = [`hotfn.node=${node}`, ...labels].flatMap((l) => ["--filter", `label=${l}`]);
+  const ls = Bun.spawnSync(["docker", "ps", "-aq", ...filters]);
+  return ls.stdout.toString().split("\n").filter(Boolean);
 }

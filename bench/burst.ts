@@ -1,0 +1,111 @@
+/**
+ * bench/burst: adaptive vs naive scaling, each scenario on a fresh hotfn over loopback.
+ *   (a) a burst of 200 concurrent calls to a 10 ms hot function
+ *   (b) 50 concurrent calls to a 1 s hot function
+ *   (c) 1,000 routes, each called once, in waves of 100 concurrent
+ * Prints, per mode and scenario: containers started, calls failed, p50/p99/max latency, peak RSS of hotfn.
+ *
+ *   bun bench/burst.ts [--only a,b,c] [--modes adaptive,naive] [--routes 1000]
+ */
+import { parseArgs } from "node:util";
+import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
+import { burst, metricSum, peakRssMiB, percentile, startServer, table, type TestServer } from "./lib.ts";
+
+const { values } = parseArgs({
+  options: { only: { type: "string", default: "a,b,c" }, modes: { type: "string", default: "adaptive,naive" }, routes: { type: "string", default: "1000" } },
+});
+const only = new Set(values.only.split(","));
+const modes = values.modes.split(",") as ("adaptive" | "naive")[];
+const ROUTES = Number(values.routes);
+
+await ensureImages();
+
+async function route(s: TestServer, app: string, path: string, config: Record<string, string>, memory = 64) {
+  const r = await s.json(`/v1/apps/${app}/routes`, { method: "POST", body: { route: { path, image: FN_IMAGE, format: "http", memory, config } } });
+  if (r.status !== 200) throw new Error(`route ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+const call = (s: TestServer, app: string, path: string) => () => s.fetch(`/r/${app}${path}`, { method: "POST", body: "" });
+
+interface Row {
+  mode: string;
+  scenario: string;
+  calls: number;
+  started: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  max: number;
+  wallS: number;
+  rss: number;
+}
+
+async function scenario(mode: "adaptive" | "naive", name: string, env: Record<string, string>, body: (s: TestServer) => Promise<{ latencies: number[]; failed: number; wallMs: number }>): Promise<Row> {
+  const s = await startServer({ env: { HOTFN_SCALING: mode, ...env } });
+  try {
+    const r = await body(s);
+    r.latencies.sort((a, b) => a - b);
+    return {
+      mode,
+      scenario: name,
+      calls: r.latencies.length,
+      started: await metricSum(s, "hotfn_cold_start_seconds_count"),
+      failed: r.failed,
+      p50: percentile(r.latencies, 50),
+      p99: percentile(r.latencies, 99),
+      max: r.latencies.at(-1) ?? Number.NaN,
+      wallS: r.wallMs / 1000,
+      rss: peakRssMiB(s.proc.pid),
+    };
+  } finally {
+    await s.stop();
+  }
+}
+
+const rows: Row[] = [];
+for (const mode of modes) {
+  if (only.has("a")) {
+    rows.push(
+      await scenario(mode, "a: 200 x 10 ms", {}, async (s) => {
+        await route(s, "bench", "/fast", { MODE: "sleep", SLEEP_MS: "10" });
+        const r = await burst(Array.from({ length: 200 }, () => call(s, "bench", "/fast")));
+        return { latencies: r.latenciesMs, failed: r.failed, wallMs: r.wallMs };
+      }),
+    );
+  }
+  if (only.has("b")) {
+    rows.push(
+      await scenario(mode, "b: 50 x 1 s", {}, async (s) => {
+        await route(s, "bench", "/slow", { MODE: "sleep", SLEEP_MS: "1000" });
+        const r = await burst(Array.from({ length: 50 }, () => call(s, "bench", "/slow")));
+        return { latencies: r.latenciesMs, failed: r.failed, wallMs: r.wallMs };
+      }),
+    );
+  }
+  if (only.has("c")) {
+    rows.push(
+      // 8 GiB of reservations: with 64 MiB functions at most 128 live containers, the rest by eviction.
+      await scenario(mode, `c: ${ROUTES} routes, waves of 100`, { HOTFN_MAX_MEMORY: "8192", HOTFN_MEMORY_WAIT: "60000" }, async (s) => {
+        for (let i = 0; i < ROUTES; i += 50) {
+          await Promise.all(Array.from({ length: Math.min(50, ROUTES - i) }, (_, j) => route(s, "many", `/f${i + j}`, { MODE: "echo" })));
+        }
+        const latencies: number[] = [];
+        let failed = 0;
+        const began = performance.now();
+        for (let i = 0; i < ROUTES; i += 100) {
+          const r = await burst(Array.from({ length: Math.min(100, ROUTES - i) }, (_, j) => call(s, "many", `/f${i + j}`)));
+          latencies.push(...r.latenciesMs);
+          failed += r.failed;
+        }
+        return { latencies, failed, wallMs: performance.now() - began };
+      }),
+    );
+  }
+}
+
+console.log(
+  table(
+    ["mode", "scenario", "calls", "containers started", "failed", "p50 ms", "p99 ms", "max ms", "wall s", "hotfn peak RSS MiB"],
+    rows.map((r) => [r.mode, r.scenario, r.calls, r.started, r.failed, r.p50, r.p99, r.max, r.wallS, r.rss]),
+  ),
+);

@@ -1,0 +1,91 @@
+/**
+ * /r/{app}/{route...}: resolves the route (from the cache), then runs a sync call through the runner
+ * and answers with the function's response, or stores an async call and answers 202 with its id.
+ * Every answer carries Fn-Call-Id (and the legacy FN_CALL_ID) and the route's headers.
+ * @module
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { Config } from "../config.ts";
+import { TooLarge } from "../errors.ts";
+import { endToEnd } from "../http/hop-by-hop.ts";
+import type { Route } from "../model.ts";
+import type { Invocation, Runner } from "../runner/types.ts";
+import type { Store } from "../store/index.ts";
+
+/** Stores an async call durably; resolves only once it is stored. Throws Busy when the queue is full. */
+export interface AsyncEnqueuer {
+  enqueue(inv: Omit<Invocation, "priority" | "signal">): Promise<void>;
+}
+
+export interface InvokeDeps {
+  config: Config;
+  store: Store;
+  runner: Runner;
+  queue: AsyncEnqueuer;
+}
+
+export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
+  return new Hono().all("/:app/*", async (c) => {
+    const appName = c.req.param("app");
+    const prefix = `/r/${appName}`;
+    const rest = c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length) || "/";
+    const { app, route, params } = await store.routeCache.resolve(appName, rest);
+
+    const callId = Bun.randomUUIDv7();
+    c.header("Fn-Call-Id", callId);
+    c.header("FN_CALL_ID", callId);
+    setRouteHeaders(c, route);
+
+    const inv: Omit<Invocation, "priority" | "signal"> = {
+      callId,
+      app,
+      route,
+      params,
+      method: c.req.method,
+      url: c.req.url,
+      headers: endToEnd(c.req.raw.headers.entries()),
+      body: await readBody(c, config.maxRequestBody),
+    };
+
+    if (route.type === "async") {
+      await queue.enqueue(inv);
+      return c.json({ call_id: callId }, 202);
+    }
+
+    const createdAt = new Date();
+    store.recorder.started({ id: callId, appName, path: route.path, createdAt, startedAt: createdAt });
+    const outcome = await runner.run({ ...inv, priority: "sync", signal: c.req.raw.signal }).catch((err: unknown) => {
+      store.recorder.finished(callId, { status: "error", startedAt: null, completedAt: new Date(), error: String((err as Error)?.message ?? err), log: "" });
+      throw err;
+    });
+    store.recorder.finished(callId, {
+      status: outcome.status,
+      startedAt: outcome.startedAt,
+      completedAt: outcome.completedAt,
+      error: outcome.status === "success" ? null : outcome.error.message,
+      log: outcome.log,
+    });
+    if (outcome.status !== "success") throw outcome.error;
+
+    const { status, headers, body } = outcome.response;
+    for (const [k, v] of endToEnd(headers)) c.header(k, v, { append: true });
+    return c.body(body as Uint8Array<ArrayBuffer>, status as 200);
+  });
+}
+
+function setRouteHeaders(c: Context, route: Route): void {
+  for (const [name, values] of Object.entries(route.headers)) {
+    for (const v of values) c.header(name, v, { append: true });
+  }
+}
+
+/** The call's input: the body, or for GET the `payload` query value (as the original server did). */
+async function readBody(c: Context, max: number): Promise<Uint8Array> {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return new TextEncoder().encode(c.req.query("payload") ?? "");
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > max) throw new TooLarge(`request body is larger than ${max} bytes`);
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  if (body.byteLength > max) throw new TooLarge(`request body is larger than ${max} bytes`);
+  return body;
+}

@@ -1,0 +1,295 @@
+/**
+ * hotfn's Docker engine: the `Engine` interface the runner uses, and its implementation over dockerode
+ * — the only module that imports dockerode. Every container it creates is labelled (hotfn, node,
+ * instance) and locked down (no network, no capabilities, no new privileges, pid and memory limits).
+ * @module
+ */
+import Docker from "dockerode";
+import type { Logger } from "../log.ts";
+import { createDemuxer, type DemuxSinks } from "./demux.ts";
+import { engineMessage, engineStatus, isNotFound, toEngineError } from "./errors.ts";
+import { createImageEnsurer } from "./images.ts";
+import { LABEL } from "./labels.ts";
+
+/** What to run. The engine adds its own labels and the security settings; callers cannot loosen them. */
+export interface ContainerSpec {
+  image: string;
+  env: Record<string, string>;
+  /** extra labels (app, route, call, format); hotfn, node and instance are added by the engine */
+  labels: Record<string, string>;
+  /** hard memory limit, MiB; swap is not allowed */
+  memoryMiB: number;
+  /** host directories mounted read-write into the container */
+  binds?: { host: string; container: string }[];
+}
+
+/** The attached stdio of a container, created before it starts so no output is missed. */
+export interface ContainerIO {
+  /** Writes to the container's stdin. Never throws; a broken stream shows up as `ended`. */
+  write(chunk: Uint8Array): void;
+  /** Closes stdin: the function reads EOF. Output keeps flowing until `ended`. */
+  endStdin(): void;
+  /** Settles (never rejects) when the output stream has ended: every stdout/stderr byte was delivered. */
+  readonly ended: Promise<void>;
+  /** Tears the stream down without waiting for the container. Idempotent. */
+  close(): void;
+}
+
+export interface ExitState {
+  exitCode: number;
+  /** the kernel's OOM killer ended it (State.OOMKilled) */
+  oomKilled: boolean;
+}
+
+export interface ContainerSummary {
+  id: string;
+  labels: Record<string, string>;
+  /** Docker's state word: created, running, exited, … */
+  state: string;
+}
+
+/**
+ * The container operations the runner needs. Errors: an engine that does not answer → Unavailable;
+ * a missing image that cannot be pulled → FunctionFailed; operations on a container that is already
+ * gone are no-ops where the contract says idempotent.
+ */
+export interface Engine {
+  /** Resolves when the engine answers; rejects with Unavailable otherwise. */
+  ping(): Promise<void>;
+  /** Creates (does not start) a container; pulls a missing image once (single-flight) first. */
+  create(spec: ContainerSpec): Promise<string>;
+  /** Attaches stdin/stdout/stderr; `sinks` receive the output, split by stream. */
+  attach(id: string, sinks: DemuxSinks): Promise<ContainerIO>;
+  start(id: string): Promise<void>;
+  /** Resolves when the container has exited (or is gone: exit code -1), with its exit code and OOM state. */
+  wait(id: string): Promise<ExitState>;
+  /** SIGKILL; a container that already stopped or is gone is fine. Never rejects. */
+  kill(id: string): Promise<void>;
+  /** Force-removes the container and its anonymous volumes; gone already is fine. Never rejects. */
+  remove(id: string): Promise<void>;
+  /** Containers (running or not) carrying every given label (`value` undefined: any value). */
+  list(labels: Record<string, string | undefined>): Promise<ContainerSummary[]>;
+  /** Start-up reconcile: removes containers of `nodeId` left by other instances; returns how many. */
+  removeLeftovers(nodeId: string, instanceId: string): Promise<number>;
+  /** Shutdown: removes every container of `instanceId`; returns how many. */
+  removeAllOf(instanceId: string): Promise<number>;
+  /** Resolves when `image` is present locally (pulling it once if not); FunctionFailed otherwise. */
+  ensureImage(image: string): Promise<void>;
+}
+
+/**
+ * The slice of dockerode hotfn uses — the vendor seam. Nothing outside this folder sees these types;
+ * a fake for unit tests implements just this.
+ */
+export interface DockerApi {
+  ping(): Promise<unknown>;
+  createContainer(options: Docker.ContainerCreateOptions): Promise<{ id: string }>;
+  getContainer(id: string): {
+    start(): Promise<unknown>;
+    attach(options: { stream: true; stdin: true; stdout: true; stderr: true; hijack: true }): Promise<NodeJS.ReadWriteStream>;
+    wait(): Promise<{ StatusCode?: number }>;
+    kill(options?: object): Promise<unknown>;
+    remove(options: { force: boolean; v: boolean }): Promise<unknown>;
+    inspect(): Promise<{ State?: { OOMKilled?: boolean; ExitCode?: number } }>;
+  };
+  listContainers(options: { all: boolean; filters: string }): Promise<{ Id: string; Labels?: Record<string, string>; State?: string }[]>;
+  getImage(name: string): { inspect(): Promise<unknown> };
+  pull(image: string): Promise<NodeJS.ReadableStream>;
+  modem: { followProgress(stream: NodeJS.ReadableStream, done: (err: Error | null, out: unknown[]) => void): void };
+}
+
+export interface EngineOptions {
+  /** `unix:///var/run/docker.sock`, `tcp://host:port` or `http://host:port` (config.dockerHost) */
+  dockerHost: string;
+  /** stamped on every container as hotfn.node */
+  nodeId: string;
+  /** stamped on every container as hotfn.instance: this process's lifetime */
+  instanceId: string;
+  log: Logger;
+  /** most processes one container may run (default 256) */
+  pidsLimit?: number;
+  /** for tests: a fake or instrumented Docker API instead of dockerode */
+  api?: DockerApi;
+}
+
+/** Builds the Engine over dockerode (or `options.api`). Does not contact the engine until first use. */
+export function createEngine(options: EngineOptions): Engine {
+  const { dockerHost, nodeId, instanceId, log } = options;
+  const api: DockerApi = options.api ?? new Docker(dockerOptions(dockerHost));
+  const pidsLimit = options.pidsLimit ?? 256;
+  const fail = (what: string) => (err: unknown): never => {
+    throw toEngineError(err, what, dockerHost);
+  };
+
+  const ensureImage = createImageEnsurer({
+    inspect: (image) => api.getImage(image).inspect(),
+    pull: async (image) => {
+      const stream = await api.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        api.modem.followProgress(stream, (err, out) => {
+          // Registry errors arrive as progress lines with an `error` field, not as a failed request.
+          const line = out.find((o): o is { error: string } => typeof (o as { error?: unknown })?.error === "string");
+          if (err || line) reject(err ?? new Error(line!.error));
+          else resolve();
+        });
+      });
+    },
+  });
+
+  const createOptions = (spec: ContainerSpec): Docker.ContainerCreateOptions => ({
+    Image: spec.image,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...spec.labels, [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId },
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    // stdin closes when the attach stream does, so a container whose runner went away sees EOF.
+    StdinOnce: true,
+    Tty: false,
+    HostConfig: {
+      NetworkMode: "none",
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      PidsLimit: pidsLimit,
+      Memory: spec.memoryMiB * 1024 * 1024,
+      MemorySwap: spec.memoryMiB * 1024 * 1024,
+      Binds: spec.binds?.map((b) => `${b.host}:${b.container}:rw`),
+    },
+  });
+
+  const removeQuietly = async (id: string) => {
+    try {
+      await api.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 404: already gone; 409: a removal is already in progress.
+      const status = engineStatus(err);
+      if (status !== 404 && status !== 409) log.warn("container removal failed", { container: id, err: engineMessage(err) });
+    }
+  };
+
+  const list = async (labels: Record<string, string | undefined>): Promise<ContainerSummary[]> => {
+    const label = Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
+    const found = await api.listContainers({ all: true, filters: JSON.stringify({ label }) }).catch(fail("list containers"));
+    return found.map((c) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State ?? "unknown" }));
+  };
+
+  const removeAll = async (ids: string[]) => {
+    await Promise.all(ids.map(removeQuietly));
+    return ids.length;
+  };
+
+  return {
+    async ping() {
+      await api.ping().catch(fail("answer a ping"));
+    },
+
+    async create(spec) {
+      try {
+        return (await api.createContainer(createOptions(spec))).id;
+      } catch (err) {
+        if (!isNotFound(err)) fail("create a container")(err);
+      }
+      // No such image: make it present (or fail fast with FunctionFailed), then try once more.
+      await ensureImage(spec.image).catch(fail("check the image"));
+      return (await api.createContainer(createOptions(spec)).catch(fail("create a container"))).id;
+    },
+
+    async attach(id, sinks) {
+      const stream = await api
+        .getContainer(id)
+        .attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })
+        .catch(fail("attach to a container"));
+      return wrapStream(stream as NodeJS.ReadWriteStream & { destroy?(): void }, sinks);
+    },
+
+    async start(id) {
+      await api.getContainer(id).start().catch(fail("start a container"));
+    },
+
+    async wait(id) {
+      const container = api.getContainer(id);
+      let exitCode = -1;
+      try {
+        exitCode = (await container.wait()).StatusCode ?? -1;
+      } catch (err) {
+        if (!isNotFound(err)) fail("wait for a container")(err);
+        return { exitCode, oomKilled: false };
+      }
+      try {
+        const state = (await container.inspect()).State;
+        return { exitCode, oomKilled: state?.OOMKilled === true };
+      } catch (err) {
+        if (!isNotFound(err)) log.warn("container inspect failed", { container: id, err: engineMessage(err) });
+        return { exitCode, oomKilled: false };
+      }
+    },
+
+    async kill(id) {
+      try {
+        await api.getContainer(id).kill();
+      } catch (err) {
+        // 404: gone; 409: not running. Anything else is logged: kill must not throw into cleanup paths.
+        const status = engineStatus(err);
+        if (status !== 404 && status !== 409) log.warn("container kill failed", { container: id, err: engineMessage(err) });
+      }
+    },
+
+    remove: removeQuietly,
+    list,
+
+    async removeLeftovers(node, instance) {
+      const found = await list({ [LABEL.node]: node });
+      return removeAll(found.filter((c) => c.labels[LABEL.instance] !== instance).map((c) => c.id));
+    },
+
+    async removeAllOf(instance) {
+      return removeAll((await list({ [LABEL.instance]: instance })).map((c) => c.id));
+    },
+
+    ensureImage: (image) => ensureImage(image).catch(fail("check the image")),
+  };
+}
+
+/** dockerode connection options from a DOCKER_HOST-style URL. */
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+  if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
+  const url = new URL(dockerHost.replace(/^tcp:/, "http:"));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: "http" };
+}
+
+function wrapStream(stream: NodeJS.ReadWriteStream & { destroy?(): void }, sinks: DemuxSinks): ContainerIO {
+  const feed = createDemuxer(sinks);
+  let closed = false;
+  const ended = new Promise<void>((resolve) => {
+    stream.on("data", (chunk: Uint8Array) => feed(chunk));
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", () => resolve());
+  });
+  return {
+    write(chunk) {
+      if (closed) return;
+      try {
+        stream.write(chunk);
+      } catch {
+        // a broken pipe ends the stream; the reader sees `ended`
+      }
+    },
+    endStdin() {
+      if (closed) return;
+      try {
+        stream.end();
+      } catch {
+        // already ended
+      }
+    },
+    ended,
+    close() {
+      if (closed) return;
+      closed = true;
+      stream.destroy?.();
+    },
+  };
+}
+

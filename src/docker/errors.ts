@@ -1,0 +1,44 @@
+/**
+ * Translates what the Docker API client throws into hotfn's errors: an engine that cannot be reached
+ * is `Unavailable`; the HTTP status of an engine answer is kept for the callers that branch on it.
+ * @module
+ */
+import { HotfnError, Unavailable } from "../errors.ts";
+
+/** Socket-level failures that mean "no engine answers here". */
+const UNREACHABLE = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EACCES", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "FailedToOpenSocket", "ConnectionRefused"]);
+
+/** The HTTP status of a Docker engine answer carried by `err`, if any. */
+export function engineStatus(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return engineStatus(err) === 404;
+}
+
+/** The engine's own message, without dockerode's "(HTTP code 404) no such container - " prefix. */
+export function engineMessage(err: unknown): string {
+  const json = (err as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === "string") return json.message.trim();
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^\(HTTP code \d+\)[^-]*- /, "").trim();
+}
+
+/**
+ * Rethrows `err` as a HotfnError: unreachable engine or engine-side failure (5xx) → Unavailable,
+ * anything else → an internal error naming the operation. HotfnErrors pass through unchanged.
+ */
+export function toEngineError(err: unknown, what: string, dockerHost: string): HotfnError {
+  if (err instanceof HotfnError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && UNREACHABLE.has(code)) {
+    return new Unavailable(`the Docker engine at ${dockerHost} is not available (${what}: ${code})`, { cause: err });
+  }
+  const status = engineStatus(err);
+  if (status !== undefined && status >= 500) {
+    return new Unavailable(`the Docker engine failed to ${what}: ${engineMessage(err)}`, { cause: err });
+  }
+  return new HotfnError("internal", `Docker ${what} failed: ${engineMessage(err)}`, { cause: err });
+}

@@ -1,0 +1,137 @@
+/**
+ * Everything the scaling policy observes, as Prometheus metrics (prom-client) and as per-route JSON.
+ * The runner reports through the observer; container and queue gauges are read from the runner's
+ * snapshot at scrape time, so they never drift from the pools' own state.
+ * @module
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { GoneReason, PoolStats } from "../runner/pool.ts";
+import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export interface Metrics {
+  observer: RunnerObserver;
+  /** Prometheus text exposition. */
+  text(): Promise<string>;
+  contentType: string;
+  /** The same figures for one route, as JSON. */
+  routeJson(app: string, route: string): Promise<Record<string, unknown>>;
+}
+
+export function createMetrics(runnerStats: () => RunnerStats): Metrics {
+  const registry = new Registry();
+  const fnLabels = ["app", "route"] as const;
+  const sumPools = (pools: PoolStats[], pick: (p: PoolStats) => number) => {
+    const by = new Map<string, { app: string; route: string; n: number }>();
+    for (const p of pools) {
+      const k = `${p.app}\u0000${p.path}`;
+      const e = by.get(k) ?? { app: p.app, route: p.path, n: 0 };
+      e.n += pick(p);
+      by.set(k, e);
+    }
+    return [...by.values()];
+  };
+
+  new Gauge({
+    name: "hotfn_containers",
+    help: "Hot containers per function and state",
+    labelNames: [...fnLabels, "state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { pools } = runnerStats();
+      for (const state of ["idle", "busy", "starting"] as const) {
+        for (const e of sumPools(pools, (p) => p[state])) this.set({ app: e.app, route: e.route, state }, e.n);
+      }
+    },
+  });
+  new Gauge({
+    name: "hotfn_queue_length",
+    help: "Calls waiting for a container, per function",
+    labelNames: fnLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of sumPools(runnerStats().pools, (p) => p.waiting)) this.set({ app: e.app, route: e.route }, e.n);
+    },
+  });
+  new Gauge({
+    name: "hotfn_memory_reserved_mib",
+    help: "Memory reserved by containers, MiB",
+    registers: [registry],
+    collect() {
+      this.set(runnerStats().gate.reservedMiB);
+    },
+  });
+  new Gauge({
+    name: "hotfn_starts_in_flight",
+    help: "Container starts holding a start-gate slot",
+    registers: [registry],
+    collect() {
+      this.set(runnerStats().gate.startsInFlight);
+    },
+  });
+
+  const launches = new Counter({ name: "hotfn_launches_total", help: "Container launches decided, by the rule that decided", labelNames: [...fnLabels, "reason"], registers: [registry] });
+  const coldStarts = new Histogram({ name: "hotfn_cold_start_seconds", help: "Time from admission to a ready container", labelNames: fnLabels, buckets: SECONDS, registers: [registry] });
+  const startFailures = new Counter({ name: "hotfn_start_failures_total", help: "Container starts that failed", labelNames: fnLabels, registers: [registry] });
+  const gone = new Counter({ name: "hotfn_containers_gone_total", help: "Containers removed, by why", labelNames: [...fnLabels, "why"], registers: [registry] });
+  const evictions = new Counter({ name: "hotfn_evictions_total", help: "Idle containers evicted to make memory for another function", registers: [registry] });
+  const gateWaits = new Histogram({ name: "hotfn_start_gate_wait_seconds", help: "Time a start waited for a start slot or memory", buckets: SECONDS, registers: [registry] });
+  const waits = new Histogram({ name: "hotfn_wait_seconds", help: "Time a call waited for a container", labelNames: [...fnLabels, "priority"], buckets: SECONDS, registers: [registry] });
+  const runs = new Histogram({ name: "hotfn_run_seconds", help: "Run time of calls on hot containers", labelNames: [...fnLabels, "warm"], buckets: SECONDS, registers: [registry] });
+  const calls = new Counter({ name: "hotfn_calls_total", help: "Calls finished, by status", labelNames: [...fnLabels, "status"], registers: [registry] });
+
+  const observer: RunnerObserver = {
+    launched: (fn, reason) => launches.inc({ ...fn, reason }),
+    ready: (fn, ms) => coldStarts.observe(fn, ms / 1000),
+    startFailed: (fn) => startFailures.inc(fn),
+    gone: (fn, why: GoneReason) => gone.inc({ ...fn, why }),
+    waited: (fn, ms, priority) => waits.observe({ ...fn, priority }, ms / 1000),
+    ran: (fn, ms, warm) => runs.observe({ ...fn, warm: String(warm) }, ms / 1000),
+    gateWaited: (ms) => gateWaits.observe(ms / 1000),
+    evicted: (n) => evictions.inc(n),
+    finished: (fn, status) => calls.inc({ ...fn, status }),
+  };
+
+  return {
+    observer,
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+    async routeJson(app, route) {
+      const mine = (labels: Record<string, unknown>) => labels.app === app && labels.route === route;
+      const values = async (m: Counter | Histogram) => (await m.get()).values.filter((v) => mine(v.labels));
+      const byLabel = async (m: Counter, label: string) =>
+        Object.fromEntries((await values(m)).map((v) => [String(v.labels[label]), v.value]));
+      const histogram = async (h: Histogram) => {
+        const vs = await values(h);
+        const count = vs.filter((v) => nameOf(v).endsWith("_count")).reduce((a, v) => a + v.value, 0);
+        const sum = vs.filter((v) => nameOf(v).endsWith("_sum")).reduce((a, v) => a + v.value, 0);
+        return { count, mean_seconds: count > 0 ? sum / count : null };
+      };
+      const pools = runnerStats().pools.filter((p) => p.app === app && p.path === route);
+      return {
+        app,
+        route,
+        containers: {
+          idle: pools.reduce((a, p) => a + p.idle, 0),
+          busy: pools.reduce((a, p) => a + p.busy, 0),
+          starting: pools.reduce((a, p) => a + p.starting, 0),
+        },
+        queue_length: pools.reduce((a, p) => a + p.waiting, 0),
+        estimates: pools.map((p) => ({ image: p.image, run_mean_ms: p.runMeanMs, run_samples: p.runSamples, cold_start_mean_ms: p.coldStartMeanMs, cold_start_samples: p.coldStartSamples, retired: p.retired })),
+        calls: await byLabel(calls, "status"),
+        launches: await byLabel(launches, "reason"),
+        containers_gone: await byLabel(gone, "why"),
+        cold_starts: await histogram(coldStarts),
+        run_time: await histogram(runs),
+        wait_time: await histogram(waits),
+      };
+    },
+  };
+}
+
+function nameOf(v: object): string {
+  return "metricName" in v && typeof v.metricName === "string" ? v.metricName : "";
+}

@@ -1,0 +1,49 @@
+/**
+ * Routes a hot container's stderr to the log of the call it belongs to. Docker relays stdout and
+ * stderr separately, so the last stderr of a call can arrive just after its answer: it still goes to
+ * that call's log for a short while (until the next call starts or LINGER_MS passes); output outside
+ * any call goes to `stray` (debug log).
+ * @module
+ */
+import type { LogSink } from "../types.ts";
+
+const LINGER_MS = 100;
+
+export interface CallLogRouter {
+  /** A call starts: its stderr goes to `log`. */
+  begin(log: LogSink): void;
+  /** The call ended: late output still reaches its log for a moment. */
+  end(): void;
+  write(chunk: Uint8Array): void;
+}
+
+export function createCallLogRouter(stray: (chunk: Uint8Array) => void): CallLogRouter {
+  let current: LogSink | undefined;
+  let lingering: LogSink | undefined;
+  let timer: Timer | undefined;
+  return {
+    begin(log) {
+      clearTimeout(timer);
+      lingering = undefined;
+      current = log;
+    },
+    end() {
+      if (current === undefined) return;
+      lingering = current;
+      current = undefined;
+      clearTimeout(timer);
+      timer = setTimeout(() => (lingering = undefined), LINGER_MS);
+      timer.unref?.();
+    },
+    write(chunk) {
+      const sink = current ?? lingering;
+      if (sink) sink.write(chunk);
+      else stray(chunk);
+    },
+  };
+}
+
+/** Lets output that already reached hotfn's socket be processed before a call's answer is returned. */
+export function settleOutput(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

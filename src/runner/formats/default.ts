@@ -1,0 +1,66 @@
+/**
+ * The `default` format: one container per call. The call's env carries its metadata (contract.ts),
+ * the body goes to stdin followed by EOF, stdout is the answer (status 200, no headers), stderr is
+ * the call's log, and the exit code says whether it worked. The container is always removed.
+ * @module
+ */
+import { LABEL } from "../../docker/labels.ts";
+import { FunctionFailed } from "../../errors.ts";
+import { callEnv } from "../contract.ts";
+import type { FunctionResponse, Invocation, LogSink } from "../types.ts";
+import { abortError, exitError, type FormatDeps, functionLabels, launch, type Running } from "./container.ts";
+import { concatBytes } from "./framing.ts";
+
+/**
+ * Runs `inv` in a fresh container. Resolves with stdout when the function exits 0; rejects with
+ * FunctionFailed (non-zero exit, OOM, answer over maxResponseBody, image missing), FunctionTimeout
+ * (`signal` aborted: the container is killed) or Unavailable. `onStarted` runs once the start is over
+ * (started or failed).
+ */
+export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink, signal: AbortSignal, onStarted?: () => void): Promise<FunctionResponse> {
+  const { engine, maxResponseBody } = deps;
+  const { route } = inv;
+  if (signal.aborted) throw abortError(signal, route);
+
+  const out: Uint8Array[] = [];
+  let size = 0;
+  let tooLarge: (() => void) | undefined;
+  let running: Running | undefined;
+  try {
+    const starting = launch(
+      engine,
+      { image: route.image, env: callEnv(inv), labels: { ...functionLabels(inv.app, route), [LABEL.call]: inv.callId }, memoryMiB: route.memory },
+      {
+        stdout(chunk) {
+          size += chunk.length;
+          if (size > maxResponseBody) tooLarge?.();
+          else out.push(chunk);
+        },
+        stderr: (chunk) => log.write(chunk),
+      },
+      signal,
+      route,
+    );
+    // The caller's start slot is freed once the start is over, whichever way it went.
+    running = await starting.finally(() => onStarted?.());
+    running.io.write(inv.body);
+    running.io.endStdin();
+
+    const { exit } = running;
+    const state = await new Promise<Awaited<typeof exit>>((resolve, reject) => {
+      const onAbort = () => reject(abortError(signal, route));
+      tooLarge = () => reject(new FunctionFailed(`response larger than ${maxResponseBody} bytes`));
+      signal.addEventListener("abort", onAbort, { once: true });
+      exit.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+    if (state.oomKilled || state.exitCode !== 0) throw exitError(state, route.memory);
+    return { status: 200, headers: [], body: concatBytes(out, size) };
+  } finally {
+    if (running) {
+      running.io.close();
+      // Force removal also kills a container still running (timeout, oversized answer); not awaited,
+      // so the caller gets its answer without waiting on Docker's bookkeeping.
+      void engine.remove(running.id);
+    }
+  }
+}

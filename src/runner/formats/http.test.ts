@@ -1,0 +1,94 @@
+import { describe, expect, it } from "bun:test";
+import type { Invocation } from "../types.ts";
+import { FramingError } from "./framing.ts";
+import { createHttpResponseParser, encodeHttpRequest } from "./http.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Feeds `bytes` in pieces cut at `cuts`; returns the first completed answer and its rest. */
+function parse(bytes: Uint8Array, cuts: number[], max = 1000) {
+  const parser = createHttpResponseParser(max);
+  let from = 0;
+  for (const to of [...cuts, bytes.length]) {
+    const done = parser.push(bytes.slice(from, to));
+    from = to;
+    if (done) return { ...done, tail: bytes.slice(from) };
+  }
+  return null;
+}
+
+const RESPONSE = "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-A: 1\r\nX-A: 2\r\nConnection: keep-alive\r\nContent-Length: 11\r\n\r\nhello world";
+
+describe("createHttpResponseParser", () => {
+  it("parses status, headers (hop-by-hop dropped) and body", () => {
+    const done = parse(enc.encode(RESPONSE), []);
+    expect(done?.response.status).toBe(201);
+    expect(done?.response.headers).toEqual([["Content-Type", "text/plain"], ["X-A", "1"], ["X-A", "2"]]);
+    expect(dec.decode(done?.response.body)).toBe("hello world");
+    expect(done?.rest.length).toBe(0);
+  });
+
+  it("gives the same answer for every split point, including inside CRLFCRLF and the status line", () => {
+    const bytes = enc.encode(RESPONSE);
+    for (let i = 1; i < bytes.length; i++) {
+      const done = parse(bytes, [i]);
+      expect(done?.response.status).toBe(201);
+      expect(dec.decode(done?.response.body)).toBe("hello world");
+    }
+    const oneByOne = parse(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1));
+    expect(dec.decode(oneByOne?.response.body)).toBe("hello world");
+  });
+
+  it("returns the bytes after the answer, for the next call", () => {
+    const done = parse(enc.encode(`${RESPONSE}HTTP/1.1 200 OK\r\n`), [30]);
+    expect(dec.decode(done?.rest)).toBe("HTTP/1.1 200 OK\r\n");
+  });
+
+  it("skips blank lines before the status line and accepts bare LF", () => {
+    const done = parse(enc.encode("\r\n\nHTTP/1.0 200 OK\nContent-Length: 2\n\nok"), [1, 3]);
+    expect(done?.response.status).toBe(200);
+    expect(dec.decode(done?.response.body)).toBe("ok");
+  });
+
+  it("handles an empty body", () => {
+    expect(parse(enc.encode("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"), [])?.response.status).toBe(204);
+  });
+
+  it("rejects what is not HTTP, a missing Content-Length, chunked answers and oversized bodies", () => {
+    const cases: [string, RegExp][] = [
+      ["this is not an HTTP response\r\n\r\n", /status line/],
+      ["HTTP/1.1 200 OK\r\n\r\n", /no Content-Length/],
+      ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", /Content-Length/],
+      ["HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n", /response larger than 1000 bytes/],
+      ["HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", /bad Content-Length/],
+      ["HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 1\r\n\r\n", /bad response header/],
+    ];
+    for (const [text, message] of cases) expect(() => parse(enc.encode(text), [])).toThrow(message);
+  });
+
+  it("rejects a head that never ends", () => {
+    const parser = createHttpResponseParser(10);
+    expect(() => {
+      for (let i = 0; i < 100; i++) parser.push(enc.encode("X".repeat(1024)));
+    }).toThrow(FramingError);
+  });
+});
+
+describe("encodeHttpRequest", () => {
+  it("writes the request line, caller headers, the Fn_ headers and Content-Length", () => {
+    const inv: Invocation = {
+      callId: "c1", app: {} as Invocation["app"], route: {} as Invocation["route"], params: { id: "4\r\n2" },
+      method: "PUT", url: "http://h:8080/r/a/users/42?q=1", headers: [["X-Thing", "v"], ["Content-Length", "999"], ["Connection", "close"]],
+      body: enc.encode("héllo"), priority: "sync",
+    };
+    const text = dec.decode(encodeHttpRequest(inv, "2030-01-01T00:00:00.000Z"));
+    expect(text).toBe(
+      [
+        "PUT /r/a/users/42?q=1 HTTP/1.1", "Host: h:8080", "X-Thing: v", "Fn_call_id: c1", "Fn_method: PUT",
+        "Fn_request_url: http://h:8080/r/a/users/42?q=1", "Fn_deadline: 2030-01-01T00:00:00.000Z", "Fn_param_id: 4  2",
+        "Content-Length: 6", "", "héllo",
+      ].join("\r\n"),
+    );
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The `http` format's framing: each call is one HTTP/1.1 request written to the container's stdin
+ * (Content-Length always set; the caller's headers plus Fn_call_id, Fn_method, Fn_request_url,
+ * Fn_deadline and Fn_param_<name>); the function answers one HTTP/1.1 response on stdout, which must
+ * carry Content-Length. Its status and headers reach the caller.
+ * @module
+ */
+import { clean } from "../contract.ts";
+import type { FunctionResponse, Invocation } from "../types.ts";
+import { concatBytes, type Framing, FramingError, type ResponseParser } from "./framing.ts";
+import { forwardable } from "./headers.ts";
+
+/** Longest status line plus headers accepted from a function. */
+export const MAX_HEAD_BYTES = 64 * 1024;
+
+const enc = new TextEncoder();
+
+export const httpFraming: Framing = {
+  name: "http",
+  encode: encodeHttpRequest,
+  parser: createHttpResponseParser,
+};
+
+/** One HTTP/1.1 request carrying `inv`, bytes ready for stdin. */
+export function encodeHttpRequest(inv: Invocation, deadline: string): Uint8Array {
+  let target = "/";
+  let host = "localhost";
+  try {
+    const url = new URL(inv.url);
+    target = `${url.pathname}${url.search}`;
+    host = url.host;
+  } catch {
+    // not an absolute URL: the function still gets it whole in Fn_request_url
+  }
+  const lines = [`${inv.method} ${target} HTTP/1.1`, `Host: ${host}`];
+  for (const [name, value] of inv.headers) if (forwardable(name)) lines.push(`${name}: ${clean(value)}`);
+  lines.push(`Fn_call_id: ${inv.callId}`, `Fn_method: ${inv.method}`, `Fn_request_url: ${clean(inv.url)}`, `Fn_deadline: ${deadline}`);
+  for (const [name, value] of Object.entries(inv.params)) lines.push(`Fn_param_${name.replace(/[^A-Za-z0-9_-]/g, "_")}: ${clean(value)}`);
+  lines.push(`Content-Length: ${inv.body.length}`, "", "");
+  return concatBytes([enc.encode(lines.join("\r\n")), inv.body]);
+}
+
+/**
+ * Parses one HTTP/1.1 response from chunks. Leading blank lines are skipped (RFC 9112 §2.2); bare LF
+ * line ends are accepted. Requires Content-Length (a hot container cannot signal the end by closing).
+ */
+export function createHttpResponseParser(maxBody: number): ResponseParser {
+  let head: Uint8Array = new Uint8Array(0);
+  let response: FunctionResponse | null = null;
+  let body: Uint8Array = new Uint8Array(0);
+  let filled = 0;
+
+  const finish = (rest: Uint8Array) => ({ response: { ...response!, body }, rest });
+
+  return {
+    push(chunk) {
+      if (response === null) {
+        head = head.length === 0 ? chunk : concatBytes([head, chunk]);
+        // RFC 9112 §2.2: a recipient SHOULD ignore at least one empty line before the status line.
+        let start = 0;
+        while (start < head.length && (head[start] === 0x0d || head[start] === 0x0a)) start++;
+        const end = headEnd(head, start);
+        if (end === null) {
+          if (head.length - start > MAX_HEAD_BYTES) throw new FramingError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
+          return null;
+        }
+        const parsed = parseHead(new TextDecoder().decode(head.subarray(start, end.headEnd)), maxBody);
+        response = parsed.response;
+        body = new Uint8Array(parsed.length);
+        chunk = head.subarray(end.bodyStart);
+        head = new Uint8Array(0);
+      }
+      const take = Math.min(body.length - filled, chunk.length);
+      body.set(chunk.subarray(0, take), filled);
+      filled += take;
+      return filled === body.length ? finish(chunk.slice(take)) : null;
+    },
+  };
+}
+
+/** Where the head ends (at the blank line) and the body starts, or null when not seen yet. */
+function headEnd(buf: Uint8Array, from: number): { headEnd: number; bodyStart: number } | null {
+  for (let i = from; i < buf.length; i++) {
+    if (buf[i] !== 0x0a) continue;
+    if (buf[i + 1] === 0x0a) return { headEnd: i, bodyStart: i + 2 };
+    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return { headEnd: i, bodyStart: i + 3 };
+  }
+  return null;
+}
+
+function parseHead(text: string, maxBody: number): { response: FunctionResponse; length: number } {
+  const [statusLine = "", ...lines] = text.split(/\r?\n/);
+  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine.trimEnd());
+  if (!m) throw new FramingError(`expected an HTTP/1.1 status line, got ${JSON.stringify(statusLine.slice(0, 80))}`);
+  const headers: [string, string][] = [];
+  let length: number | undefined;
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    const name = line.slice(0, colon);
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new FramingError(`bad response header line ${JSON.stringify(line.slice(0, 80))}`);
+    const value = line.slice(colon + 1).trim();
+    const lower = name.toLowerCase();
+    if (lower === "content-length") {
+      if (!/^\d+$/.test(value) || (length !== undefined && length !== Number(value))) throw new FramingError(`bad Content-Length ${JSON.stringify(value)}`);
+      length = Number(value);
+    } else if (lower === "transfer-encoding") {
+      throw new FramingError("the response uses Transfer-Encoding; the http format needs Content-Length");
+    } else if (forwardable(name)) {
+      headers.push([name, value]);
+    }
+  }
+  if (length === undefined) throw new FramingError("the response has no Content-Length");
+  if (length > maxBody) throw new FramingError(`response larger than ${maxBody} bytes`);
+  return { response: { status: Number(m[1]), headers, body: new Uint8Array(0) }, length };
+}

@@ -1,0 +1,47 @@
+/**
+ * A call's log: the function's stderr, kept up to a byte cap (config.callLogMax) so a chatty function
+ * cannot grow hotfn's memory or the calls table. The first bytes are kept; what is dropped is counted.
+ * @module
+ */
+import type { LogSink } from "./types.ts";
+
+export interface LogBuffer extends LogSink {
+  /** The kept log as text (UTF-8, invalid sequences replaced), with a note when bytes were dropped. */
+  text(): string;
+  /** Bytes written past the cap and dropped. */
+  readonly dropped: number;
+}
+
+export function createLogBuffer(maxBytes: number): LogBuffer {
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
+  let dropped = 0;
+  return {
+    write(chunk) {
+      const room = maxBytes - kept;
+      if (room <= 0) {
+        dropped += chunk.length;
+        return;
+      }
+      // Copy: the writer may reuse its buffer after write returns.
+      const part = chunk.length <= room ? chunk.slice() : chunk.slice(0, room);
+      chunks.push(part);
+      kept += part.length;
+      dropped += chunk.length - part.length;
+    },
+    text() {
+      const all = new Uint8Array(kept);
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.length;
+      }
+      // stream: true leaves a multi-byte character cut by the cap out instead of emitting U+FFFD.
+      const body = new TextDecoder().decode(all, { stream: dropped > 0 });
+      return dropped > 0 ? `${body}\n[hotfn: ${dropped} more bytes of log dropped]\n` : body;
+    },
+    get dropped() {
+      return dropped;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "bun:test";
+import { decide, type PoolSnapshot } from "./policy.ts";
+
+const est = (mean: number, samples: number) => ({ mean, samples, stddev: 0 });
+const base: PoolSnapshot = {
+  idle: 0,
+  busy: 1,
+  starting: 0,
+  waiting: 1,
+  position: 1,
+  waitedMs: 0,
+  run: est(10, 20),
+  oldestBusyMs: 5,
+  coldStart: est(700, 5),
+  everReady: true,
+  maxQueueWaitMs: 1000,
+  mode: "adaptive",
+};
+
+// Each case: the situation, the snapshot fields that differ from `base`, the decision.
+const cases: [string, Partial<PoolSnapshot>, "run" | "queue" | "launch"][] = [
+  ["an idle container takes the call", { idle: 1 }, "run"],
+  ["an idle container takes the call in naive mode too", { idle: 1, mode: "naive" }, "run"],
+  ["a function with waiters and no container gets one", { busy: 0 }, "launch"],
+  ["a burst behind the first launch waits for it (single-flight)", { busy: 0, starting: 1, waiting: 50, position: 50, everReady: false }, "queue"],
+  ["starting containers that cover the waiters stop further launches", { starting: 2, waiting: 2, position: 2, run: est(5000, 3) }, "queue"],
+  ["a 10 ms function queues behind one busy container", { waiting: 20, position: 20 }, "queue"],
+  ["a 10 ms function with a queue longer than a cold start launches", { waiting: 100, position: 100 }, "launch"],
+  ["a 2 s function launches rather than queue", { run: est(2000, 5) }, "launch"],
+  ["a call that waited past the bound launches", { waitedMs: 1000 }, "launch"],
+  ["no samples: a run just begun looks short, so queue", { run: est(0, 0), oldestBusyMs: 3 }, "queue"],
+  ["no samples: a run longer than a cold start so far, so launch", { run: est(0, 0), oldestBusyMs: 800 }, "launch"],
+  ["the queueing bound caps the wait even when cold starts are slow", { run: est(300, 5), waiting: 4, position: 4, coldStart: est(5000, 5) }, "launch"],
+  ["naive launches whenever none is idle", { mode: "naive" }, "launch"],
+  ["naive does not launch twice for one waiter", { mode: "naive", starting: 1 }, "queue"],
+];
+
+describe("decide", () => {
+  for (const [name, diff, want] of cases) {
+    it(name, () => {
+      expect(decide({ ...base, ...diff }).decision).toBe(want);
+    });
+  }
+});

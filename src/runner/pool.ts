@@ -1,0 +1,392 @@
+/**
+ * One function's pool of hot containers and its queue of waiting calls: the state machine.
+ *
+ * Container states (a `Slot`):
+ *   starting → idle      the container became ready (its cold start is measured)
+ *   idle → busy          a call took it (most recently used idle container first)
+ *   busy → idle          the call ended and the container is healthy
+ *   busy → gone          the call broke it (timeout, crash, framing), or the pool is retiring
+ *   idle → gone          idle_timeout passed, an eviction chose it, or the pool retired
+ *   starting → gone      the start failed (its error goes to the waiters), or the pool retired
+ *   any → gone           the container exited on its own
+ * Memory stays reserved from admission until the container is gone.
+ *
+ * Waiter states: queued → served (handed a container) | rejected (Busy past the wait bound, caller
+ * aborted, the start it waited on failed). Sync waiters are served before async ones.
+ *
+ * Triggers: a call arriving, a container becoming ready or idle, a container gone, and a tick while
+ * calls wait (so a decision to queue is re-examined as time passes). Every trigger runs `pump()`:
+ * hand idle containers to waiters, then ask the policy whether the last waiter should get a launch.
+ * @module
+ */
+import { Busy, HotfnError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { App, Route } from "../model.ts";
+import { startDeadline } from "./deadline.ts";
+import type { Ewma } from "./estimate.ts";
+import type { Admission, StartGate } from "./gate.ts";
+import { decide, type PoolSnapshot } from "./policy.ts";
+import type { HotContainer, Invocation, Launcher, LogSink, FunctionResponse } from "./types.ts";
+
+type SlotState = "starting" | "idle" | "busy" | "gone";
+
+export interface Slot {
+  state: SlotState;
+  hot?: HotContainer;
+  admission?: Admission;
+  lastUsed: number;
+  busySince: number;
+  calls: number;
+  idleTimer?: Timer;
+}
+
+interface Waiter {
+  inv: Invocation;
+  enqueuedAt: number;
+  resolve(slot: Slot): void;
+  reject(err: unknown): void;
+}
+
+/** Which function an observation is about, as metric labels. */
+export interface FnLabels {
+  app: string;
+  route: string;
+}
+
+export type GoneReason = "idle" | "evicted" | "retired" | "broken" | "exited";
+
+/** What the pool reports as it decides; implemented by metrics. Must not throw. */
+export interface PoolObserver {
+  launched(fn: FnLabels, reason: string): void;
+  ready(fn: FnLabels, coldStartMs: number): void;
+  startFailed(fn: FnLabels, err: unknown): void;
+  gone(fn: FnLabels, why: GoneReason): void;
+  waited(fn: FnLabels, ms: number, priority: Invocation["priority"]): void;
+  ran(fn: FnLabels, ms: number, warm: boolean): void;
+}
+
+export interface PoolDeps {
+  launcher: Launcher;
+  gate: StartGate;
+  log: Logger;
+  observer: PoolObserver;
+  /** cold-start estimate of this pool's image, shared by every pool of that image */
+  coldStart: Ewma;
+  mode: "adaptive" | "naive";
+  maxQueueWaitMs: number;
+  /** how long a call may wait for a container before it fails Busy */
+  maxWaitMs: number;
+}
+
+export interface PoolStats {
+  key: string;
+  app: string;
+  path: string;
+  image: string;
+  idle: number;
+  busy: number;
+  starting: number;
+  waiting: number;
+  runMeanMs: number;
+  runSamples: number;
+  coldStartMeanMs: number;
+  coldStartSamples: number;
+  retired: boolean;
+}
+
+const TICK_MIN_MS = 10;
+
+export class Pool {
+  private readonly slots = new Set<Slot>();
+  private readonly syncQueue: Waiter[] = [];
+  private readonly asyncQueue: Waiter[] = [];
+  private everReady = false;
+  private retired = false;
+  private tick: Timer | undefined;
+  /** stops starts in flight when the pool is torn down */
+  private readonly abort = new AbortController();
+  readonly labels: FnLabels;
+
+  constructor(
+    readonly key: string,
+    readonly app: App,
+    readonly route: Route,
+    private readonly run: Ewma,
+    private readonly deps: PoolDeps,
+  ) {
+    this.labels = { app: app.name, route: route.path };
+  }
+
+  /**
+   * Runs `inv` on a container of this pool. Resolves with the function's answer; rejects with the
+   * function's error (FunctionTimeout, FunctionFailed), Busy when no container came within the wait
+   * bound, or the caller's abort reason.
+   */
+  async call(inv: Invocation, log: LogSink): Promise<{ response: FunctionResponse; startedAt: Date }> {
+    const slot = await this.acquire(inv);
+    const startedAt = new Date();
+    const began = performance.now();
+    const warm = slot.calls > 0;
+    slot.busySince = began;
+    const deadline = startDeadline(this.route.timeout);
+    try {
+      const response = await slot.hot!.call(inv, log, deadline.signal);
+      const ms = performance.now() - began;
+      if (warm) this.run.add(ms);
+      this.deps.observer.ran(this.labels, ms, warm);
+      return { response, startedAt };
+    } finally {
+      deadline.clear();
+      slot.calls++;
+      this.finishCall(slot);
+    }
+  }
+
+  /** Idle containers, least recently used first, for eviction by other pools' starts. */
+  idleSlots(): Slot[] {
+    return [...this.slots].filter((s) => s.state === "idle");
+  }
+
+  /** Destroys an idle container to free its memory; returns the MiB freed (0 if it was not idle). */
+  evict(slot: Slot): number {
+    if (slot.state !== "idle") return 0;
+    this.destroy(slot, "evicted");
+    return this.route.memory;
+  }
+
+  /** No new calls come here; idle containers go now, busy ones after their call, queued calls are still served. */
+  retire(): void {
+    this.retired = true;
+    for (const s of this.slots) if (s.state === "idle") this.destroy(s, "retired");
+    this.pump();
+  }
+
+  /** True once retired and nothing is left: the runner may forget it. */
+  get drained(): boolean {
+    return this.retired && this.slots.size === 0 && this.waiting === 0;
+  }
+
+  /** Rejects waiters and destroys every container once its call ends; for shutdown. */
+  close(reason: HotfnError): void {
+    this.retire();
+    this.abort.abort(reason);
+    for (const w of [...this.syncQueue, ...this.asyncQueue]) w.reject(reason);
+    this.syncQueue.length = 0;
+    this.asyncQueue.length = 0;
+  }
+
+  stats(): PoolStats {
+    const count = (st: SlotState) => [...this.slots].filter((s) => s.state === st).length;
+    return {
+      key: this.key,
+      app: this.app.name,
+      path: this.route.path,
+      image: this.route.image,
+      idle: count("idle"),
+      busy: count("busy"),
+      starting: count("starting"),
+      waiting: this.waiting,
+      runMeanMs: this.run.mean,
+      runSamples: this.run.samples,
+      coldStartMeanMs: this.deps.coldStart.mean,
+      coldStartSamples: this.deps.coldStart.samples,
+      retired: this.retired,
+    };
+  }
+
+  private get waiting(): number {
+    return this.syncQueue.length + this.asyncQueue.length;
+  }
+
+  private acquire(inv: Invocation): Promise<Slot> {
+    return new Promise<Slot>((resolve, reject) => {
+      const enqueuedAt = performance.now();
+      const queue = inv.priority === "sync" ? this.syncQueue : this.asyncQueue;
+      const leave = () => {
+        clearTimeout(timer);
+        inv.signal?.removeEventListener("abort", onAbort);
+        const i = queue.indexOf(waiter);
+        if (i >= 0) queue.splice(i, 1);
+      };
+      const waiter: Waiter = {
+        inv,
+        enqueuedAt,
+        resolve: (slot) => {
+          leave();
+          this.deps.observer.waited(this.labels, performance.now() - enqueuedAt, inv.priority);
+          resolve(slot);
+        },
+        reject: (err) => {
+          leave();
+          reject(err);
+        },
+      };
+      const onAbort = () => waiter.reject(inv.signal?.reason);
+      const timer = setTimeout(
+        () => waiter.reject(new Busy(`no container for ${this.app.name}${this.route.path} became free within ${this.deps.maxWaitMs} ms`, Math.max(1, Math.ceil(this.deps.maxWaitMs / 1000)))),
+        this.deps.maxWaitMs,
+      );
+      if (inv.signal?.aborted) return reject(inv.signal.reason);
+      inv.signal?.addEventListener("abort", onAbort, { once: true });
+      queue.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Hands idle containers to waiters, then launches while the policy says so. */
+  private pump(): void {
+    for (let w = this.nextWaiter(); w; w = this.nextWaiter()) {
+      const slot = this.takeIdle();
+      if (!slot) break;
+      w.resolve(slot);
+    }
+    while (this.waiting > 0) {
+      const verdict = decide(this.snapshot());
+      if (verdict.decision !== "launch") break;
+      this.launch(verdict.reason);
+    }
+    this.scheduleTick();
+  }
+
+  private nextWaiter(): Waiter | undefined {
+    return this.syncQueue[0] ?? this.asyncQueue[0];
+  }
+
+  private takeIdle(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.state === "idle" && (!best || s.lastUsed > best.lastUsed)) best = s;
+    if (!best) return undefined;
+    clearTimeout(best.idleTimer);
+    best.state = "busy";
+    return best;
+  }
+
+  /** The snapshot for the last waiter: if even it should not wait, a launch is due. */
+  private snapshot(): PoolSnapshot {
+    const now = performance.now();
+    let idle = 0;
+    let busy = 0;
+    let starting = 0;
+    let oldestBusyMs = 0;
+    for (const s of this.slots) {
+      if (s.state === "idle") idle++;
+      else if (s.state === "starting") starting++;
+      else if (s.state === "busy") {
+        busy++;
+        oldestBusyMs = Math.max(oldestBusyMs, now - s.busySince);
+      }
+    }
+    const last = this.asyncQueue.at(-1) ?? this.syncQueue.at(-1);
+    return {
+      idle,
+      busy,
+      starting,
+      waiting: this.waiting,
+      position: this.waiting,
+      waitedMs: last ? now - last.enqueuedAt : 0,
+      run: this.run,
+      oldestBusyMs,
+      coldStart: this.deps.coldStart,
+      everReady: this.everReady,
+      maxQueueWaitMs: this.deps.maxQueueWaitMs,
+      mode: this.deps.mode,
+    };
+  }
+
+  private scheduleTick(): void {
+    if (this.tick !== undefined || this.waiting === 0) return;
+    const every = Math.max(TICK_MIN_MS, Math.min(this.deps.maxQueueWaitMs, this.deps.coldStart.mean) / 4);
+    this.tick = setTimeout(() => {
+      this.tick = undefined;
+      this.pump();
+    }, every);
+  }
+
+  private launch(reason: string): void {
+    const slot: Slot = { state: "starting", lastUsed: 0, busySince: 0, calls: 0 };
+    this.slots.add(slot);
+    this.deps.observer.launched(this.labels, reason);
+    void this.start(slot);
+  }
+
+  private async start(slot: Slot): Promise<void> {
+    const signal = this.abort.signal;
+    try {
+      slot.admission = await this.deps.gate.admit(this.route.memory, this.deps.maxWaitMs, signal);
+      const began = performance.now();
+      try {
+        slot.hot = await this.deps.launcher.startHot(this.app, this.route, signal);
+      } finally {
+        slot.admission.started();
+      }
+      const coldMs = performance.now() - began;
+      this.deps.coldStart.add(coldMs);
+      this.deps.observer.ready(this.labels, coldMs);
+      this.everReady = true;
+      void slot.hot.exited.then(() => {
+        if (slot.state !== "gone" && slot.state !== "busy") this.destroy(slot, "exited");
+      });
+      if (slot.state === "gone") return void this.destroyHot(slot);
+      this.becomeIdle(slot);
+    } catch (err) {
+      this.startFailed(slot, err);
+    }
+  }
+
+  private startFailed(slot: Slot, err: unknown): void {
+    this.slots.delete(slot);
+    slot.state = "gone";
+    slot.admission?.release();
+    this.deps.observer.startFailed(this.labels, err);
+    if (!(err instanceof Busy) && !this.abort.signal.aborted) this.deps.log.warn("container start failed", { app: this.app.name, path: this.route.path, image: this.route.image, err });
+    // The calls that were waiting on this start learn why at once, rather than each waiting out the
+    // bound and launching again into the same failure (a missing image, a broken function).
+    // Busy (no memory in time) is not theirs to share: each waiter has its own bound.
+    if (!(err instanceof Busy)) {
+      const others = [...this.slots].some((s) => s.state !== "gone");
+      const failing = others ? [this.nextWaiter()] : [...this.syncQueue, ...this.asyncQueue];
+      for (const w of failing) w?.reject(err);
+    }
+    this.pump();
+  }
+
+  private becomeIdle(slot: Slot): void {
+    if (this.retired && this.waiting === 0) return this.destroy(slot, "retired");
+    slot.state = "idle";
+    slot.lastUsed = performance.now();
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (slot.state === "idle") this.destroy(slot, "idle");
+    }, this.route.idleTimeout * 1000);
+    this.pump();
+  }
+
+  private finishCall(slot: Slot): void {
+    if (slot.state === "gone") return;
+    if (!slot.hot?.healthy) return this.destroy(slot, "broken");
+    this.becomeIdle(slot);
+  }
+
+  private destroy(slot: Slot, why: GoneReason): void {
+    if (slot.state === "gone") return;
+    clearTimeout(slot.idleTimer);
+    const wasStarting = slot.state === "starting";
+    slot.state = "gone";
+    this.deps.observer.gone(this.labels, why);
+    // A start still in flight finishes in start(), which sees "gone" and destroys what it made.
+    if (!wasStarting) void this.destroyHot(slot);
+    this.pump();
+  }
+
+  private async destroyHot(slot: Slot): Promise<void> {
+    try {
+      // Memory comes back once the container has exited (its cgroup is freed), not when Docker has
+      // finished removing it, which can take much longer under load; the budget is never exceeded.
+      if (slot.hot) await Promise.race([slot.hot.destroy(), slot.hot.exited]);
+    } finally {
+      slot.admission?.release();
+      this.slots.delete(slot);
+      if (this.waiting > 0) this.pump();
+    }
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The runner: routes each call to its function's pool (hot formats) or to a one-off container
+ * (`default`), owns the global start gate and the cold-start estimates per image, evicts idle
+ * containers across pools when memory is short, and turns function errors into call outcomes.
+ * @module
+ */
+import { Busy, FunctionFailed, FunctionTimeout, Unavailable } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { App, Route } from "../model.ts";
+import { functionKey } from "./contract.ts";
+import { startDeadline } from "./deadline.ts";
+import { Ewma } from "./estimate.ts";
+import { createStartGate, type GateStats, type StartGate } from "./gate.ts";
+import { createLogBuffer } from "./log-buffer.ts";
+import { type FnLabels, Pool, type PoolObserver, type PoolStats } from "./pool.ts";
+import type { Invocation, Launcher, RunOutcome, Runner } from "./types.ts";
+
+/** Seed for an image never started here: a typical local Docker start, corrected by the first sample. */
+const COLD_START_SEED_MS = 1000;
+const RUN_ALPHA = 0.2;
+
+/** What the runner reports beyond its pools; implemented by metrics. Must not throw. */
+export interface RunnerObserver extends PoolObserver {
+  gateWaited(ms: number): void;
+  evicted(n: number): void;
+  finished(fn: FnLabels, status: RunOutcome["status"] | "busy" | "unavailable"): void;
+}
+
+export interface RunnerOptions {
+  launcher: Launcher;
+  log: Logger;
+  observer: RunnerObserver;
+  mode: "adaptive" | "naive";
+  maxQueueWaitMs: number;
+  maxWaitMs: number;
+  maxConcurrentStarts: number;
+  maxMemoryMiB: number;
+  callLogMax: number;
+}
+
+export interface RunnerStats {
+  gate: GateStats;
+  pools: PoolStats[];
+}
+
+export interface HotfnRunner extends Runner {
+  stats(): RunnerStats;
+  /** The pool stats of one route's current function, or undefined when it has none. */
+  routeStats(appName: string, path: string): PoolStats[];
+}
+
+export function createRunner(opts: RunnerOptions): HotfnRunner {
+  const pools = new Map<string, Pool>();
+  /** pools retired but still serving their last calls */
+  const retiring = new Set<Pool>();
+  const coldStarts = new Map<string, Ewma>();
+  const runs = new Map<string, Ewma>();
+
+  const evict = (neededMiB: number): number => {
+    const candidates = [...pools.values(), ...retiring]
+      .flatMap((p) => p.idleSlots().map((slot) => ({ p, slot })))
+      .sort((a, b) => a.slot.lastUsed - b.slot.lastUsed);
+    let freed = 0;
+    let count = 0;
+    for (const { p, slot } of candidates) {
+      if (freed >= neededMiB) break;
+      freed += p.evict(slot);
+      count++;
+    }
+    if (count > 0) opts.observer.evicted(count);
+    return freed;
+  };
+
+  const gate: StartGate = createStartGate({
+    maxStarts: opts.maxConcurrentStarts,
+    maxMemoryMiB: opts.maxMemoryMiB,
+    evict,
+    onWait: (ms) => opts.observer.gateWaited(ms),
+  });
+
+  const estimate = (map: Map<string, Ewma>, key: string, seed: number) => {
+    let e = map.get(key);
+    if (!e) map.set(key, (e = new Ewma(RUN_ALPHA, seed)));
+    return e;
+  };
+
+  const poolFor = (app: App, route: Route): Pool => {
+    const key = functionKey(app, route);
+    let pool = pools.get(key);
+    if (!pool) {
+      pool = new Pool(key, app, route, estimate(runs, key, 0), {
+        launcher: opts.launcher,
+        gate,
+        log: opts.log,
+        observer: opts.observer,
+        coldStart: estimate(coldStarts, route.image, COLD_START_SEED_MS),
+        mode: opts.mode,
+        maxQueueWaitMs: opts.maxQueueWaitMs,
+        maxWaitMs: opts.maxWaitMs,
+      });
+      pools.set(key, pool);
+    }
+    return pool;
+  };
+
+  const runCold = async (inv: Invocation, log: ReturnType<typeof createLogBuffer>) => {
+    const admission = await gate.admit(inv.route.memory, opts.maxWaitMs, inv.signal);
+    const startedAt = new Date();
+    // The route's timeout bounds the run, not Docker's container start.
+    const deadline = startDeadline(inv.route.timeout, true);
+    try {
+      const response = await opts.launcher.runCold(inv, log, deadline.signal, () => {
+        admission.started();
+        deadline.start();
+      });
+      return { response, startedAt };
+    } finally {
+      deadline.clear();
+      admission.release();
+    }
+  };
+
+  const sweep = () => {
+    for (const p of retiring) if (p.drained) retiring.delete(p);
+  };
+
+  return {
+    async run(inv): Promise<RunOutcome> {
+      const log = createLogBuffer(opts.callLogMax);
+      const fn = { app: inv.app.name, route: inv.route.path };
+      try {
+        const { response, startedAt } = inv.route.format === "default" ? await runCold(inv, log) : await poolFor(inv.app, inv.route).call(inv, log);
+        opts.observer.finished(fn, "success");
+        return { status: "success", response, log: log.text(), startedAt, completedAt: new Date() };
+      } catch (err) {
+        if (err instanceof FunctionTimeout || err instanceof FunctionFailed) {
+          const status = err instanceof FunctionTimeout ? "timeout" : "error";
+          opts.observer.finished(fn, status);
+          return { status, error: err, log: log.text(), startedAt: null, completedAt: new Date() };
+        }
+        if (err instanceof Busy) opts.observer.finished(fn, "busy");
+        if (err instanceof Unavailable) opts.observer.finished(fn, "unavailable");
+        throw err;
+      } finally {
+        sweep();
+      }
+    },
+
+    retire(appName, path) {
+      for (const [key, pool] of pools) {
+        if (pool.app.name !== appName || (path !== undefined && pool.route.path !== path)) continue;
+        pools.delete(key);
+        retiring.add(pool);
+        pool.retire();
+      }
+      sweep();
+    },
+
+    async stop(graceMs) {
+      const all = [...pools.values(), ...retiring];
+      pools.clear();
+      const reason = new Unavailable("hotfn is shutting down");
+      for (const p of all) p.close(reason);
+      const until = Date.now() + graceMs;
+      while (all.some((p) => !p.drained) && Date.now() < until) await Bun.sleep(20);
+    },
+
+    stats: () => ({ gate: gate.stats(), pools: [...pools.values(), ...retiring].map((p) => p.stats()) }),
+    routeStats: (appName, path) => [...pools.values()].filter((p) => p.app.name === appName && p.route.path === path).map((p) => p.stats()),
+  };
+}
+

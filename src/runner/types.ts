@@ -1,0 +1,93 @@
+/**
+ * The runner's vocabulary, shared by the pool (scheduling), the formats (talking to a container) and
+ * its callers (the API, the async worker). Depends only on the domain model and errors.
+ * @module
+ */
+import type { HotfnError } from "../errors.ts";
+import type { App, Route } from "../model.ts";
+
+/** One call of a function, as the runner receives it. */
+export interface Invocation {
+  callId: string;
+  app: App;
+  route: Route;
+  /** bound route params (`/users/:id` → { id }) */
+  params: Record<string, string>;
+  method: string;
+  /** the full URL the caller used */
+  url: string;
+  /** the caller's headers, hop-by-hop ones removed; names as sent */
+  headers: [string, string][];
+  body: Uint8Array;
+  /** sync callers are served before async work when both wait for a container */
+  priority: "sync" | "async";
+  /** aborted when the caller goes away or hotfn stops; a call not yet started is then dropped */
+  signal?: AbortSignal;
+}
+
+/** What a function answered. `default` functions always answer 200 with their stdout. */
+export interface FunctionResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+/** Collects a call's stderr, keeping at most a configured number of bytes. */
+export interface LogSink {
+  write(chunk: Uint8Array): void;
+}
+
+export type RunOutcome =
+  | { status: "success"; response: FunctionResponse; log: string; startedAt: Date; completedAt: Date }
+  | { status: "error" | "timeout"; error: HotfnError; log: string; startedAt: Date | null; completedAt: Date };
+
+/**
+ * A hot container that is ready for calls, one at a time (`http`, `json`, `http-stream`).
+ * Implementations live in runner/formats/; the pool owns their lifecycle.
+ */
+export interface HotContainer {
+  readonly id: string;
+  /**
+   * Runs one call. Resolves with the function's answer. Rejects with FunctionTimeout when `signal`
+   * aborts (the deadline), FunctionFailed when the container broke framing, exited, was OOM-killed
+   * or answered too much. After any rejection `healthy` is false and the pool destroys it.
+   * Never called again before the previous call settled.
+   */
+  call(inv: Invocation, log: LogSink, signal: AbortSignal): Promise<FunctionResponse>;
+  readonly healthy: boolean;
+  /** Settles when the container has exited for any reason (killed, crashed, OOM). */
+  readonly exited: Promise<void>;
+  /** Kills and removes the container and whatever it owns on the host. Idempotent; never rejects. */
+  destroy(): Promise<void>;
+}
+
+/** Starts containers for a function; knows the formats and the Docker engine, not the scheduling. */
+export interface Launcher {
+  /**
+   * Starts a hot container for `route`'s function and resolves once it is ready to take a call.
+   * Rejects with FunctionFailed (image missing, exited during start, bad socket link), FunctionTimeout
+   * (not ready in time), or Unavailable (no Docker engine). Aborting `signal` destroys what it started.
+   */
+  startHot(app: App, route: Route, signal: AbortSignal): Promise<HotContainer>;
+  /**
+   * Runs one call in a fresh container (`default` format): body on stdin then EOF, stdout is the
+   * answer, the container is removed afterwards. Rejects like HotContainer.call. `onStarted` is called
+   * once the container has started (or failed to), so the caller can release its start slot.
+   */
+  runCold(inv: Invocation, log: LogSink, signal: AbortSignal, onStarted?: () => void): Promise<FunctionResponse>;
+}
+
+/** The runner as its callers see it: the sync API path and the async workers. */
+export interface Runner {
+  /**
+   * Runs one call to completion on a container of its function, choosing between waiting for a hot
+   * container and launching one. Resolves with the outcome for function-level results (success,
+   * function error, timeout); rejects only with Busy (no memory within the wait bound), Unavailable
+   * (no Docker engine) or when `inv.signal` aborts before the call started.
+   */
+  run(inv: Invocation): Promise<RunOutcome>;
+  /** Retires the containers of an app's functions (of one route when `path` is given); in-flight calls finish first. */
+  retire(appName: string, path?: string): void;
+  /** Destroys every container, after in-flight calls finish or `graceMs` passes. */
+  stop(graceMs: number): Promise<void>;
+}

@@ -1,0 +1,231 @@
+import { afterAll, beforeEach, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Client, createClient } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import { Busy } from "../errors.ts";
+import { createLogger } from "../log.ts";
+import type { CallOutcome } from "../model.ts";
+import { type CallQueueRepo, createCallQueueRepo, type NewQueuedCall } from "./call-queue.ts";
+import { openStore, type Store } from "./index.ts";
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+const clients: Client[] = [];
+afterAll(async () => {
+  for (const c of clients) c.close();
+  for (const s of stores) await s.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh migrated database file, a store on it, and a queue repo on a second connection with a movable clock. */
+async function world() {
+  const dir = mkdtempSync(join(tmpdir(), "hotfn-queue-"));
+  dirs.push(dir);
+  const url = `file:${join(dir, "q.db")}`;
+  const store = await openStore({ url, log: createLogger("silent") });
+  stores.push(store);
+  const clock = { t: 1_000_000 };
+  const client = connect(url);
+  await client.execute("PRAGMA busy_timeout = 5000");
+  const queue = createCallQueueRepo(drizzle(client), { now: () => clock.t });
+  return { store, queue, clock, url };
+}
+
+/** A second connection to the same file, as another process would have. */
+function connect(url: string): Client {
+  const client = createClient({ url });
+  clients.push(client);
+  return client;
+}
+
+let seq = 0;
+function newCall(over: Partial<NewQueuedCall> = {}): NewQueuedCall {
+  seq++;
+  return {
+    // ids sort in creation order, as UUIDv7 do
+    id: `0190000-${String(seq).padStart(6, "0")}`,
+    appName: "app",
+    path: "/hello",
+    request: { method: "POST", url: "http://x/r/app/hello", headers: { "content-type": "text/plain" }, params: {} },
+    payload: new TextEncoder().encode(`payload ${seq}`),
+    createdAt: new Date(),
+    ...over,
+  };
+}
+
+const ok = (out: string): CallOutcome => ({
+  status: "success",
+  startedAt: new Date(1_000_100),
+  completedAt: new Date(1_000_200),
+  error: null,
+  log: "some stderr\n",
+  output: new TextEncoder().encode(out),
+});
+
+describe("call queue", () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  let q: CallQueueRepo;
+  beforeEach(async () => {
+    w = await world();
+    q = w.queue;
+  });
+
+  it("stores an enqueued call as queued, visible through the calls repo at once", async () => {
+    const c = newCall();
+    await q.enqueue(c, 10);
+    const got = await w.store.calls.get(c.id);
+    expect(got.status).toBe("queued");
+    expect(got.attempts).toBe(0);
+    expect(got.startedAt).toBeNull();
+    expect(await q.depth()).toBe(1);
+  });
+
+  it("hands out calls oldest first, each once, as running with a lease, then nothing", async () => {
+    const a = newCall();
+    const b = newCall();
+    await q.enqueue(a, 10);
+    await q.enqueue(b, 10);
+    const first = await q.claim("w1", 1000);
+    const second = await q.claim("w2", 1000);
+    expect(first?.id).toBe(a.id);
+    expect(second?.id).toBe(b.id);
+    expect(await q.claim("w3", 1000)).toBeNull();
+    expect(first?.attempts).toBe(1);
+    expect(first?.leaseUntil).toBe(w.clock.t + 1000);
+    expect(first?.request).toEqual(a.request);
+    expect(new TextDecoder().decode(first?.payload)).toBe(new TextDecoder().decode(a.payload));
+    expect((await w.store.calls.get(a.id)).status).toBe("running");
+    expect((await w.store.calls.get(a.id)).startedAt).not.toBeNull();
+    expect(await q.depth()).toBe(0);
+  });
+
+  it("never gives one call to two claimers on separate connections", async () => {
+    const other = createCallQueueRepo(drizzle(connect(w.url)), { now: () => w.clock.t });
+    const ids = [];
+    for (let i = 0; i < 60; i++) {
+      const c = newCall();
+      ids.push(c.id);
+      await q.enqueue(c, 1000);
+    }
+    const takers = [q, other, q, other, q, other].map(async (repo, i) => {
+      const got: string[] = [];
+      for (;;) {
+        const c = await repo.claim(`taker-${i}`, 60_000);
+        if (!c) return got;
+        got.push(c.id);
+      }
+    });
+    const all = (await Promise.all(takers)).flat();
+    expect(all.sort()).toEqual(ids.sort());
+  });
+
+  it("refuses with Busy at the bound, stores nothing then, and accepts again once a call is claimed", async () => {
+    for (let i = 0; i < 3; i++) await q.enqueue(newCall(), 3);
+    const refused = newCall();
+    const err = await q.enqueue(refused, 3).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Busy);
+    expect((err as Busy).retryAfterSeconds).toBeGreaterThan(0);
+    await expect(w.store.calls.get(refused.id)).rejects.toThrow();
+    expect(await q.depth()).toBe(3);
+    await q.claim("w", 1000);
+    await q.enqueue(newCall(), 3);
+    expect(await q.depth()).toBe(3);
+  });
+
+  it("returns a call whose lease lapsed to the next claimer, counting the attempt", async () => {
+    const c = newCall();
+    await q.enqueue(c, 10);
+    await q.claim("dead-worker", 1000);
+    w.clock.t += 999;
+    expect(await q.claim("w2", 1000)).toBeNull();
+    w.clock.t += 2;
+    const again = await q.claim("w2", 1000);
+    expect(again?.id).toBe(c.id);
+    expect(again?.attempts).toBe(2);
+    // the dead worker's late result is not recorded over the live claim
+    expect(await q.complete(c.id, "dead-worker", ok("late"))).toBe(false);
+    expect(await q.complete(c.id, "w2", ok("fresh"))).toBe(true);
+    expect(new TextDecoder().decode((await w.store.calls.output(c.id)) ?? undefined)).toBe("fresh");
+  });
+
+  it("keeps a renewed lease, and renews only for its owner", async () => {
+    const c = newCall();
+    await q.enqueue(c, 10);
+    await q.claim("w1", 1000);
+    w.clock.t += 900;
+    expect(await q.renew(c.id, "w1", 1000)).toBe(true);
+    expect(await q.renew(c.id, "w2", 1000)).toBe(false);
+    w.clock.t += 900;
+    expect(await q.claim("w2", 1000)).toBeNull();
+    expect((await w.store.calls.get(c.id)).status).toBe("running");
+  });
+
+  it("records the outcome: status, times, error, log and output; the lease is gone after", async () => {
+    const c = newCall();
+    const d = newCall();
+    await q.enqueue(c, 10);
+    await q.enqueue(d, 10);
+    await q.claim("w", 1000);
+    await q.claim("w", 1000);
+    expect(await q.complete(c.id, "w", ok("answer"))).toBe(true);
+    const timedOut: CallOutcome = { status: "timeout", startedAt: null, completedAt: new Date(1_000_300), error: "function timed out after 1s", log: "partial", output: null };
+    expect(await q.complete(d.id, "w", timedOut)).toBe(true);
+
+    const done = await w.store.calls.get(c.id);
+    expect(done.status).toBe("success");
+    expect(done.startedAt?.getTime()).toBe(1_000_100);
+    expect(done.completedAt?.getTime()).toBe(1_000_200);
+    expect(await w.store.calls.log(c.id)).toBe("some stderr\n");
+    expect(new TextDecoder().decode((await w.store.calls.output(c.id)) ?? undefined)).toBe("answer");
+
+    const late = await w.store.calls.get(d.id);
+    expect(late.status).toBe("timeout");
+    expect(late.error).toBe("function timed out after 1s");
+    expect(late.startedAt?.getTime()).toBe(1_000_000); // kept from the claim when the run has none
+
+    // a second completion, or one after the lease would have lapsed, changes nothing
+    expect(await q.complete(c.id, "w", { ...ok("again"), status: "error" })).toBe(false);
+    w.clock.t += 10_000;
+    expect(await q.claim("w2", 1000)).toBeNull();
+    expect((await w.store.calls.get(c.id)).status).toBe("success");
+  });
+
+  it("puts a released call back in the queue, keeping its attempt count", async () => {
+    const c = newCall();
+    await q.enqueue(c, 10);
+    await q.claim("w", 1000);
+    expect(await q.release(c.id, "other")).toBe(false);
+    expect(await q.release(c.id, "w")).toBe(true);
+    const back = await w.store.calls.get(c.id);
+    expect(back.status).toBe("queued");
+    expect(back.startedAt).toBeNull();
+    expect(await q.depth()).toBe(1);
+    expect((await q.claim("w", 1000))?.attempts).toBe(2);
+  });
+
+  it("takes back a dead predecessor's claims by owner prefix, not other owners'", async () => {
+    const mine = newCall();
+    const current = newCall();
+    const theirs = newCall();
+    for (const c of [mine, current, theirs]) await q.enqueue(c, 10);
+    await q.claim("worker:node_a/boot1", 60_000);
+    await q.claim("worker:node_a/boot2", 60_000);
+    await q.claim("tasks", 60_000);
+    expect(await q.releaseOwnedBy("worker:node_a/", "worker:node_a/boot2")).toBe(1);
+    expect((await w.store.calls.get(mine.id)).status).toBe("queued");
+    expect((await w.store.calls.get(current.id)).status).toBe("running");
+    expect((await w.store.calls.get(theirs.id)).status).toBe("running");
+  });
+
+  it("counts only queued calls: sync call records written by the recorder leave the depth alone", async () => {
+    await q.enqueue(newCall(), 10);
+    w.store.recorder.started({ id: "sync-1", appName: "app", path: "/s", createdAt: new Date(), startedAt: new Date() });
+    await w.store.recorder.flush();
+    w.store.recorder.finished("sync-1", ok("x"));
+    await w.store.recorder.flush();
+    expect(await q.depth()).toBe(1);
+    expect((await w.store.calls.get("sync-1")).status).toBe("success");
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The async queue, kept in the `calls` table: enqueue (bounded), atomic claims with a lease, lease
+ * renewal, completion, release. A call moves `queued → running → success|error|timeout|cancelled`;
+ * a lease that lapses returns it to `queued` (at-least-once delivery; `attempts` counts claims).
+ * Every transition is one statement or one atomic batch: no interactive transactions.
+ * @module
+ */
+import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+import { Busy } from "../errors.ts";
+import type { CallOutcome, CallRequest } from "../model.ts";
+import { calls, queueDepth } from "./schema.ts";
+
+/** A call to store in `queued`, with all a worker needs to replay it. */
+export interface NewQueuedCall {
+  /** UUIDv7: the queue hands calls out in id order, oldest first */
+  id: string;
+  appName: string;
+  /** the route's path (a pattern for routes with params), as the calls API lists it */
+  path: string;
+  request: CallRequest;
+  payload: Uint8Array;
+  createdAt: Date;
+}
+
+/** A call a worker holds, with the lease that makes it its own. */
+export interface ClaimedCall {
+  id: string;
+  appName: string;
+  path: string;
+  request: CallRequest;
+  payload: Uint8Array;
+  createdAt: Date;
+  /** claims so far, this one included */
+  attempts: number;
+  /** ms since epoch; past it, the call goes back to the queue unless renewed */
+  leaseUntil: number;
+}
+
+export interface CallQueueRepo {
+  /**
+   * Stores the call as `queued`. Resolves only once the row is written: a caller may answer 202
+   * after it. Throws Busy (nothing stored) when `maxQueued` calls are queued already.
+   */
+  enqueue(call: NewQueuedCall, maxQueued: number): Promise<void>;
+  /** How many calls are queued now (one row read). */
+  depth(): Promise<number>;
+  /**
+   * Returns calls whose lease lapsed to the queue, then hands the oldest queued call to `owner`
+   * as `running` with a lease of `leaseMs`, counting the attempt — one atomic batch, so no two
+   * owners ever hold the same call. Null when nothing is queued.
+   */
+  claim(owner: string, leaseMs: number): Promise<ClaimedCall | null>;
+  /** Extends `owner`'s lease by `leaseMs` from now. False when the call is no longer `owner`'s. */
+  renew(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Records the outcome (status, times, error, log, output) and drops the lease — only while the
+   * lease is still `owner`'s. False (nothing written) when it is not: the call lapsed and was
+   * requeued, or another owner holds it; the later run's outcome is the one kept.
+   */
+  complete(id: string, owner: string, outcome: CallOutcome): Promise<boolean>;
+  /** Puts `owner`'s call back in the queue unfinished (shutdown, a busy runner). False when not held. */
+  release(id: string, owner: string): Promise<boolean>;
+  /**
+   * Requeues every call held by an owner whose name starts with `prefix` other than `except`:
+   * a restarted node takes back its dead predecessor's claims at once instead of waiting for their
+   * leases to lapse. Returns how many were requeued.
+   */
+  releaseOwnedBy(prefix: string, except?: string): Promise<number>;
+}
+
+export interface CallQueueOptions {
+  /** the clock, ms since epoch; tests move it */
+  now?: () => number;
+}
+
+/** A full queue tells callers to come back in about this long. */
+const BUSY_RETRY_AFTER_S = 1;
+
+const claimedColumns = {
+  id: calls.id,
+  appName: calls.appName,
+  path: calls.path,
+  request: calls.request,
+  payload: calls.payload,
+  createdAt: calls.createdAt,
+  attempts: calls.attempts,
+  leaseUntil: calls.leaseUntil,
+};
+
+/** The columns that put a call back in the queue. */
+const requeued = { status: "queued", leaseOwner: null, leaseUntil: null, startedAt: null } as const;
+
+export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions = {}): CallQueueRepo {
+  const now = opts.now ?? Date.now;
+  const held = (id: string, owner: string) => and(eq(calls.id, id), eq(calls.leaseOwner, owner), eq(calls.status, "running"));
+
+  return {
+    async enqueue(call, maxQueued) {
+      // Insert-if-below-bound in one statement, so concurrent enqueues cannot overshoot the bound.
+      const result = await db.run(sql`
+        INSERT INTO ${calls} (id, app_name, path, status, created_at, attempts, log, request, payload)
+        SELECT ${call.id}, ${call.appName}, ${call.path}, 'queued', ${call.createdAt.getTime()}, 0, '',
+               ${JSON.stringify(call.request)}, ${Buffer.from(call.payload)}
+        WHERE (SELECT ${queueDepth.queued} FROM ${queueDepth} WHERE ${queueDepth.id} = 1) < ${maxQueued}`);
+      if (result.rowsAffected === 0) {
+        throw new Busy(`the async queue is full (${maxQueued} calls queued); retry later`, BUSY_RETRY_AFTER_S);
+      }
+    },
+
+    async depth() {
+      const row = await db.select({ queued: queueDepth.queued }).from(queueDepth).where(eq(queueDepth.id, 1)).get();
+      return row?.queued ?? 0;
+    },
+
+    async claim(owner, leaseMs) {
+      const t = now();
+      const oldest = db.select({ id: calls.id }).from(calls).where(eq(calls.status, "queued")).orderBy(calls.id).limit(1);
+      const [, rows] = await db.batch([
+        db
+          .update(calls)
+          .set(requeued)
+          .where(and(isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t), eq(calls.status, "running"))),
+        db
+          .update(calls)
+          .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
+          .where(and(eq(calls.id, sql`(${oldest})`), eq(calls.status, "queued")))
+          .returning(claimedColumns),
+      ]);
+      const row = rows[0];
+      if (!row) return null;
+      return {
+        ...row,
+        request: row.request ?? { method: "POST", url: "", headers: {}, params: {} },
+        payload: row.payload ? new Uint8Array(row.payload) : new Uint8Array(),
+        leaseUntil: row.leaseUntil ?? t + leaseMs,
+      };
+    },
+
+    async renew(id, owner, leaseMs) {
+      const result = await db.update(calls).set({ leaseUntil: now() + leaseMs }).where(held(id, owner));
+      return result.rowsAffected > 0;
+    },
+
+    async complete(id, owner, o) {
+      const result = await db
+        .update(calls)
+        .set({
+          status: o.status,
+          startedAt: o.startedAt === null ? undefined : o.startedAt,
+          completedAt: o.completedAt,
+          error: o.error,
+          log: o.log,
+          output: o.output ? Buffer.from(o.output) : null,
+          leaseOwner: null,
+          leaseUntil: null,
+        })
+        .where(held(id, owner));
+      return result.rowsAffected > 0;
+    },
+
+    async release(id, owner) {
+      const result = await db.update(calls).set(requeued).where(held(id, owner));
+      return result.rowsAffected > 0;
+    },
+
+    async releaseOwnedBy(prefix, except) {
+      const result = await db
+        .update(calls)
+        .set(requeued)
+        .where(
+          and(
+            eq(calls.status, "running"),
+            isNotNull(calls.leaseUntil),
+            // substr, not LIKE: node names may contain `_`, a LIKE wildcard
+            sql`substr(${calls.leaseOwner}, 1, ${prefix.length}) = ${prefix}`,
+            except === undefined ? undefined : sql`${calls.leaseOwner} <> ${except}`,
+          ),
+        );
+      return result.rowsAffected;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The single executable: `bun run build` writes dist/hotfn; a copy of it alone in an empty directory
+ * (no node_modules anywhere above it, no NODE_PATH) starts, serves the API, writes its database to
+ * ./data/hotfn.db of that directory — libSQL's native addon is inside — and stops cleanly.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { startServer } from "./helpers/server.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const DIST = join(ROOT, "dist/hotfn");
+
+/** Newest modification time of the files the binary is built from. */
+function newestSource(): number {
+  const files = ["package.json", "package-lock.json", "scripts/build.ts"].map((f) => join(ROOT, f));
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts") || e.name.endsWith(".json")) files.push(p);
+    }
+  };
+  walk(join(ROOT, "src"));
+  return Math.max(...files.filter(existsSync).map((f) => statSync(f).mtimeMs));
+}
+
+let dir: string;
+let bin: string;
+
+beforeAll(async () => {
+  if (!existsSync(DIST) || statSync(DIST).mtimeMs < newestSource()) {
+    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stdout}${build.stderr}`);
+  }
+  dir = mkdtempSync(join(tmpdir(), "hotfn-bin-"));
+  bin = join(dir, "hotfn");
+  copyFileSync(DIST, bin);
+  Bun.spawnSync(["chmod", "755", bin]);
+}, 120_000);
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("dist/hotfn", () => {
+  it("sits in a directory with nothing else and no node_modules above it", () => {
+    expect(readdirSync(dir)).toEqual(["hotfn"]);
+    for (let d = dir; ; d = dirname(d)) {
+      expect(existsSync(join(d, "node_modules")), d).toBe(false);
+      if (d === dirname(d)) break;
+    }
+  });
+
+  it("prints its version and help from there", () => {
+    const pkgVersion = require("../package.json").version as string;
+    const version = Bun.spawnSync([bin, "--version"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.toString().trim()).toBe(`hotfn ${pkgVersion}`);
+    const help = Bun.spawnSync([bin, "--help"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout.toString()).toContain("DB_URL");
+  });
+
+  it("starts there on its default database, serves the API, and keeps the data in ./data/hotfn.db", async () => {
+    // DB_URL is given its default value explicitly because the test helper sets a temp file otherwise.
+    const s = await startServer({ bin, cwd: dir, dir, env: { DB_URL: "file:./data/hotfn.db", PATH: "/usr/bin:/bin", HOME: dir } });
+    try {
+      const created = await s.json("/v1/apps/from-binary/routes", { method: "POST", body: { route: { path: "/fn", image: "busybox" } } });
+      expect(created.status).toBe(200);
+      expect((await s.json("/v1/apps/from-binary/routes/fn")).body.route.path).toBe("/fn");
+      expect((await s.json("/v1/swagger.json")).status).toBe(200);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    expect(existsSync(join(dir, "data/hotfn.db"))).toBe(true);
+
+    // A second start on the same directory finds the data.
+    const again = await startServer({ bin, cwd: dir, dir, env: { DB_URL: "file:./data/hotfn.db", PATH: "/usr/bin:/bin", HOME: dir } });
+    try {
+      expect((await again.json("/v1/apps/from-binary")).status).toBe(200);
+    } finally {
+      await again.stop();
+    }
+  });
+});
