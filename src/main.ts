@@ -19,6 +19,8 @@ switch (result.kind) {
     process.exit(2);
     break;
   case "config": {
+    // A log reader that went away (a closed pipe) must not turn a clean shutdown into a crash.
+    process.stderr.on("error", () => {});
     const log = createLogger(result.config.logLevel);
     try {
       const server = await startServer(result.config, log);

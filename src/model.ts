@@ -64,6 +64,14 @@ export interface Call {
   attempts: number;
 }
 
+/**
+ * A call's log (its stderr) as the runner collected it. Read it as late as possible: a hot
+ * container's stderr travels apart from its answer and may trail it by a few milliseconds.
+ */
+export interface CallLog {
+  text(): string;
+}
+
 /** The terminal facts of a run, as recorded on its call. */
 export interface CallOutcome {
   status: Extract<CallStatus, "success" | "error" | "timeout" | "cancelled">;

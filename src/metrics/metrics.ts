@@ -5,6 +5,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Busy } from "../errors.ts";
 import type { GoneReason, PoolStats } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
 
@@ -75,7 +76,12 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
 
   const launches = new Counter({ name: "hotfn_launches_total", help: "Container launches decided, by the rule that decided", labelNames: [...fnLabels, "reason"], registers: [registry] });
   const coldStarts = new Histogram({ name: "hotfn_cold_start_seconds", help: "Time from admission to a ready container", labelNames: fnLabels, buckets: SECONDS, registers: [registry] });
-  const startFailures = new Counter({ name: "hotfn_start_failures_total", help: "Container starts that failed", labelNames: fnLabels, registers: [registry] });
+  const startFailures = new Counter({
+    name: "hotfn_start_failures_total",
+    help: "Launches that did not give a container: no_room (no start slot or memory within the wait bound) or failed (Docker or the function)",
+    labelNames: [...fnLabels, "reason"],
+    registers: [registry],
+  });
   const gone = new Counter({ name: "hotfn_containers_gone_total", help: "Containers removed, by why", labelNames: [...fnLabels, "why"], registers: [registry] });
   const evictions = new Counter({ name: "hotfn_evictions_total", help: "Idle containers evicted to make memory for another function", registers: [registry] });
   const gateWaits = new Histogram({ name: "hotfn_start_gate_wait_seconds", help: "Time a start waited for a start slot or memory", buckets: SECONDS, registers: [registry] });
@@ -86,7 +92,7 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
   const observer: RunnerObserver = {
     launched: (fn, reason) => launches.inc({ ...fn, reason }),
     ready: (fn, ms) => coldStarts.observe(fn, ms / 1000),
-    startFailed: (fn) => startFailures.inc(fn),
+    startFailed: (fn, err) => startFailures.inc({ ...fn, reason: err instanceof Busy ? "no_room" : "failed" }),
     gone: (fn, why: GoneReason) => gone.inc({ ...fn, why }),
     waited: (fn, ms, priority) => waits.observe({ ...fn, priority }, ms / 1000),
     ran: (fn, ms, warm) => runs.observe({ ...fn, warm: String(warm) }, ms / 1000),

@@ -42,9 +42,9 @@ export function toInvocation(call: ClaimedCall, { app, route }: ResolvedRoute, s
 /** What to record for a finished run; an async call keeps the function's answer as its output. */
 export function toCallOutcome(o: RunOutcome): CallOutcome {
   if (o.status === "success") {
-    return { status: "success", startedAt: o.startedAt, completedAt: o.completedAt, error: null, log: o.log, output: o.response.body };
+    return { status: "success", startedAt: o.startedAt, completedAt: o.completedAt, error: null, log: o.log.text(), output: o.response.body };
   }
-  return { status: o.status, startedAt: o.startedAt, completedAt: o.completedAt, error: o.error.message, log: o.log, output: null };
+  return { status: o.status, startedAt: o.startedAt, completedAt: o.completedAt, error: o.error.message, log: o.log.text(), output: null };
 }
 
 /**

@@ -47,9 +47,9 @@ function scriptedRunner() {
         });
       }
       if (body === "timeout") {
-        return { status: "timeout", error: new FunctionTimeout("timed out after 1s"), log: "partial log", startedAt, completedAt: new Date() } satisfies RunOutcome;
+        return { status: "timeout", error: new FunctionTimeout("timed out after 1s"), log: { text: () => "partial log" }, startedAt, completedAt: new Date() } satisfies RunOutcome;
       }
-      return { status: "success", response: { status: 200, headers: [], body: enc.encode(`ran ${body}`) }, log: `log of ${body}`, startedAt, completedAt: new Date() };
+      return { status: "success", response: { status: 200, headers: [], body: enc.encode(`ran ${body}`) }, log: { text: () => `log of ${body}` }, startedAt, completedAt: new Date() };
     },
     retire() {},
     async stop() {},

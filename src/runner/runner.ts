@@ -131,12 +131,12 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
       try {
         const { response, startedAt } = inv.route.format === "default" ? await runCold(inv, log) : await poolFor(inv.app, inv.route).call(inv, log);
         opts.observer.finished(fn, "success");
-        return { status: "success", response, log: log.text(), startedAt, completedAt: new Date() };
+        return { status: "success", response, log, startedAt, completedAt: new Date() };
       } catch (err) {
         if (err instanceof FunctionTimeout || err instanceof FunctionFailed) {
           const status = err instanceof FunctionTimeout ? "timeout" : "error";
           opts.observer.finished(fn, status);
-          return { status, error: err, log: log.text(), startedAt: null, completedAt: new Date() };
+          return { status, error: err, log, startedAt: null, completedAt: new Date() };
         }
         if (err instanceof Busy) opts.observer.finished(fn, "busy");
         if (err instanceof Unavailable) opts.observer.finished(fn, "unavailable");

@@ -4,7 +4,7 @@
  * @module
  */
 import type { HotfnError } from "../errors.ts";
-import type { App, Route } from "../model.ts";
+import type { App, CallLog, Route } from "../model.ts";
 
 /** One call of a function, as the runner receives it. */
 export interface Invocation {
@@ -38,8 +38,8 @@ export interface LogSink {
 }
 
 export type RunOutcome =
-  | { status: "success"; response: FunctionResponse; log: string; startedAt: Date; completedAt: Date }
-  | { status: "error" | "timeout"; error: HotfnError; log: string; startedAt: Date | null; completedAt: Date };
+  | { status: "success"; response: FunctionResponse; log: CallLog; startedAt: Date; completedAt: Date }
+  | { status: "error" | "timeout"; error: HotfnError; log: CallLog; startedAt: Date | null; completedAt: Date };
 
 /**
  * A hot container that is ready for calls, one at a time (`http`, `json`, `http-stream`).

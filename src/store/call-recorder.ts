@@ -5,12 +5,13 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import type { CallOutcome } from "../model.ts";
+import type { CallLog, CallOutcome } from "../model.ts";
 import type { CallRepo, CallRow } from "./calls.ts";
 
 export interface CallRecorder {
   started(call: { id: string; appName: string; path: string; createdAt: Date; startedAt: Date | null }): void;
-  finished(id: string, outcome: CallOutcome): void;
+  /** `log` may be a CallLog: it is read at flush time, so stderr that trails the answer is kept. */
+  finished(id: string, outcome: Omit<CallOutcome, "log"> & { log: string | CallLog }): void;
   /** Writes what is buffered now; resolves when it is stored. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -29,6 +30,7 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
   // Calls started but not finished: a finish whose start was already flushed still needs these
   // NOT NULL columns to form its row.
   const running = new Map<string, Pick<CallRow, "id" | "appName" | "path" | "createdAt">>();
+  const lateLogs = new Map<string, CallLog>();
   let inFlight: Promise<void> = Promise.resolve();
   let failures = 0;
   let timer: Timer | undefined;
@@ -47,6 +49,12 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
       if (pending.size === 0) return;
       const batch = pending;
       pending = new Map();
+      for (const [id, row] of batch) {
+        const late = lateLogs.get(id);
+        if (late === undefined) continue;
+        row.log = late.text();
+        lateLogs.delete(id);
+      }
       try {
         await repo.upsertMany([...batch.values()]);
         failures = 0;
@@ -76,6 +84,8 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
     finished(id, o) {
       const identity = running.get(id);
       running.delete(id);
+      if (typeof o.log === "string") lateLogs.delete(id);
+      else lateLogs.set(id, o.log);
       put(id, {
         ...identity,
         id,
@@ -83,7 +93,7 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
         startedAt: o.startedAt,
         completedAt: o.completedAt,
         error: o.error,
-        log: o.log,
+        log: typeof o.log === "string" ? o.log : "",
         output: o.output ? Buffer.from(o.output) : null,
       });
     },

@@ -68,7 +68,12 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     })().catch(reject);
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-  const base = await listening.finally(() => clearTimeout(timer));
+  const base = await listening
+    .catch((err: unknown) => {
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+      throw err;
+    })
+    .finally(() => clearTimeout(timer));
 
   const server: TestServer = {
     url: base,
