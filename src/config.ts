@@ -47,7 +47,8 @@ export const SETTINGS = {
     help: "this node's name; containers are labelled with it and a restart removes the node's leftovers",
     default: hostname() || "hotfn",
     defaultDoc: "the host name",
-    schema: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,63}$/, "must be 1-63 characters of A-Z a-z 0-9 _ . -")),
+    // It also names a host directory (http-stream sockets): no leading dot, so never . or ..
+    schema: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,62}$/, "must be 1-63 characters of A-Z a-z 0-9 _ . -, not starting with a dot")),
   },
   maxApiBody: { env: "HOTFN_MAX_API_BODY", flag: "--max-api-body", help: "largest /v1 request body, bytes", default: String(1 * MiB), schema: int(1024) },
   maxRequestBody: { env: "HOTFN_MAX_REQUEST_BODY", flag: "--max-request-body", help: "largest function call body, bytes (413 past it)", default: String(6 * MiB), schema: int(1) },
@@ -56,7 +57,7 @@ export const SETTINGS = {
   memoryWaitMs: { env: "HOTFN_MEMORY_WAIT", flag: "--memory-wait", help: "ms a call waits for memory before a 503", default: "10000", schema: int(0) },
   maxConcurrentStarts: { env: "HOTFN_MAX_CONCURRENT_STARTS", flag: "--max-concurrent-starts", help: "container starts in flight at once, across all functions", default: "4", schema: int(1, 1000) },
   maxQueueWaitMs: { env: "HOTFN_MAX_QUEUE_WAIT", flag: "--max-queue-wait", help: "ms a call may queue for a hot container before one is launched", default: "1000", schema: int(0) },
-  scaling: { env: "HOTFN_SCALING", flag: "--scaling", help: "adaptive, or naive (a new container whenever none is idle)", default: "adaptive", schema: v.picklist(["adaptive", "naive"]) },
+  scaling: { env: "HOTFN_SCALING", flag: "--scaling", help: "adaptive, or naive (as the original server: a new container whenever none is idle, no bound on starts in flight)", default: "adaptive", schema: v.picklist(["adaptive", "naive"]) },
   callLogMax: { env: "HOTFN_CALL_LOG_MAX", flag: "--call-log-max", help: "bytes of stderr kept per call", default: String(1 * MiB), schema: int(0) },
   asyncWorkers: { env: "HOTFN_ASYNC_WORKERS", flag: "--async-workers", help: "in-process async workers (0: API-only node)", default: "4", schema: int(0, 1000) },
   maxQueued: { env: "HOTFN_MAX_QUEUED", flag: "--max-queued", help: "queued async calls before 503", default: "100000", schema: int(1) },

@@ -48,7 +48,7 @@ async function settle(s: TestServer, id: string, ms = 45_000) {
   }
 }
 
-/** The recorded output of calls, read from the server's database file (the API does not serve it). */
+/** The recorded output of calls, read straight from the server's database file. */
 function outputs(s: TestServer, ids: string[]): Map<string, string | null> {
   const db = new Database(join(s.dir, "hotfn.db"), { readonly: true });
   try {
@@ -112,10 +112,13 @@ describe("an async route on a node with workers", () => {
     expect(outputs(s, [id]).get(id)).toBe("slept 1500");
   }, T);
 
-  it("keeps the payload and echoes it as output", async () => {
+  it("keeps the payload and echoes it as output, served at /v1/calls/{id}/output", async () => {
     const { id } = await post(s, `/r/${APP}/echo`, "payload ✓ kept");
     expect((await settle(s, id)).call.status).toBe("success");
     expect(outputs(s, [id]).get(id)).toBe("payload ✓ kept");
+    const served = await s.fetch(`/v1/calls/${id}/output`);
+    expect(served.status).toBe(200);
+    expect(await served.text()).toBe("payload ✓ kept");
   }, T);
 
   it("goes to error when the function crashes, with a message and its log", async () => {

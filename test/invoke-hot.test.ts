@@ -32,6 +32,12 @@ for (const format of ["http", "json", "http-stream"] as const) {
       expect(r.headers.get("fn-call-id")).toBeTruthy();
     });
 
+    it("passes a 204 from the function on without a body", async () => {
+      const r = await invoke(s, format, "/echo", { body: "ignored", headers: { "x-status": "204" } });
+      expect(r.status).toBe(204);
+      expect(r.text).toBe("");
+    });
+
     it("gives the function the call's request: method, URL, call id and caller headers", async () => {
       const r = await invoke(s, format, "/echo", { body: "request", headers: { "X-Caller": "me" } });
       const seen = JSON.parse(r.text);

@@ -145,9 +145,17 @@ describe("POST /v1/apps/{app}/routes", () => {
     expect(res.body.error.message).toContain(field);
   });
 
-  it("takes memory up to the machine's memory and timeouts of 1 and 3600", async () => {
+  it("takes memory up to what hotfn may reserve (HOTFN_MAX_MEMORY, machine memory less a margin by default) and timeouts of 1 and 3600", async () => {
     const app = freshApp();
-    expect((await createRoute(app, { path: "/m", image: "b", memory: MACHINE_MEMORY_MIB })).status).toBe(200);
+    const budget = Math.max(256, MACHINE_MEMORY_MIB - 1024);
+    expect((await createRoute(app, { path: "/m", image: "b", memory: budget })).status).toBe(200);
+    expect((await createRoute(app, { path: "/mm", image: "b", memory: 6 })).status).toBe(200);
+    // More than hotfn may ever reserve could never start: refused now rather than failing every call.
+    const over = await createRoute(app, { path: "/m2", image: "b", memory: budget + 1 });
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toContain("route.memory");
+    expect(over.body.error.message).toContain("HOTFN_MAX_MEMORY");
+    expect((await createRoute(app, { path: "/m3", image: "b", memory: 5 })).status).toBe(400);
     expect((await createRoute(app, { path: "/t", image: "b", timeout: 1, idle_timeout: 3600 })).status).toBe(200);
   });
 

@@ -76,6 +76,25 @@ describe("memory admission", () => {
   });
 });
 
+describe("memory admission, when the memory is held by busy containers", () => {
+  it("evicts a container that goes idle to admit a start that was already waiting", async () => {
+    const other = await startServer({ env: { HOTFN_MAX_MEMORY: "140", HOTFN_MEMORY_WAIT: "8000" } });
+    try {
+      for (const p of ["/a", "/b"]) await createRoute(other, "held", p, { image: img("sleep"), format: "http", memory: 64 });
+      await createRoute(other, "held", "/c", { image: img("echo"), format: "http", memory: 64 });
+      const busy = [invoke(other, "held", "/a", { body: "2000" }), invoke(other, "held", "/b", { body: "2000" })];
+      // Both containers are up and busy before /c asks for memory.
+      expect(await eventually(async () => (await (await other.fetch("/metrics")).text()).includes('hotfn_containers{app="held",route="/b",state="busy"} 1'))).toBe(true);
+      const c = await invoke(other, "held", "/c", { body: "admitted" });
+      expect(c.status).toBe(200);
+      expect(c.text).toBe("admitted");
+      expect((await Promise.all(busy)).map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe("naive scaling (HOTFN_SCALING=naive)", () => {
   it("starts a container for every call that finds none idle", async () => {
     const naive = await startServer({ env: { HOTFN_SCALING: "naive" } });

@@ -78,6 +78,7 @@ function probe(path: string, method: string): { url: string; body?: unknown; exp
   const expected: Record<string, number> = {
     "get /calls/{call}": 404, // no call has run yet
     "get /calls/{call}/log": 404,
+    "get /calls/{call}/output": 404,
     "delete /apps/{app}": 400, // sw-app still has routes
     "delete /tasks": 404, // no task was handed out
   };

@@ -57,7 +57,7 @@ export function createApp({ config, log, store, runner, queue, metrics }: ApiDep
   const v1 = new Hono()
     .route("/apps", appsApi(store))
     .route("/apps", statsApi(store, metrics))
-    .route("/apps", routesApi(store))
+    .route("/apps", routesApi(store, config))
     .route("/", callsApi(store));
   app.route("/v1", v1);
   const tasks = tasksApi({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });

@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { NotFound } from "../errors.ts";
 import * as v from "valibot";
 import { CALL_STATUSES } from "../model.ts";
 import type { Store } from "../store/index.ts";
@@ -23,6 +24,12 @@ export function callsApi(store: Store) {
       const log = await store.calls.log(id);
       if ((c.req.header("accept") ?? "").startsWith("text/plain")) return c.text(log);
       return c.json({ log: { call_id: id, log } });
+    })
+    .get("/calls/:call/output", async (c) => {
+      const id = c.req.param("call");
+      const output = await store.calls.output(id);
+      if (output === null) throw new NotFound(`call ${id} has no recorded output (only async calls keep theirs, once finished)`);
+      return c.body(output as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/octet-stream" });
     })
     .get("/apps/:app/calls/:route{.+}", async (c) => {
       const appName = c.req.param("app");

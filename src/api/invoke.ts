@@ -55,8 +55,11 @@ export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
 
     const createdAt = new Date();
     store.recorder.started({ id: callId, appName, path: route.path, createdAt, startedAt: createdAt });
-    const outcome = await runner.run({ ...inv, priority: "sync", signal: c.req.raw.signal }).catch((err: unknown) => {
-      store.recorder.finished(callId, { status: "error", startedAt: null, completedAt: new Date(), error: String((err as Error)?.message ?? err), log: "" });
+    const signal = c.req.raw.signal;
+    const outcome = await runner.run({ ...inv, priority: "sync", signal }).catch((err: unknown) => {
+      const status = signal.aborted ? "cancelled" : "error";
+      const error = signal.aborted ? "the caller went away before the call started" : String((err as Error)?.message ?? err);
+      store.recorder.finished(callId, { status, startedAt: null, completedAt: new Date(), error, log: "" });
       throw err;
     });
     store.recorder.finished(callId, {
@@ -70,9 +73,13 @@ export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
 
     const { status, headers, body } = outcome.response;
     for (const [k, v] of endToEnd(headers)) c.header(k, v, { append: true });
+    // These statuses carry no body by definition (RFC 9110 §15.3.5, §15.3.6, §15.4.5).
+    if (NULL_BODY.has(status)) return c.body(null, status as 204);
     return c.body(body as Uint8Array<ArrayBuffer>, status as 200);
   });
 }
+
+const NULL_BODY = new Set([204, 205, 304]);
 
 function setRouteHeaders(c: Context, route: Route): void {
   for (const [name, values] of Object.entries(route.headers)) {

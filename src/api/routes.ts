@@ -14,7 +14,13 @@ import { routeJson } from "./serialize.ts";
 
 const routeParam = (raw: string) => (raw.startsWith("/") ? raw : `/${raw}`);
 
-export function routesApi(store: Store) {
+/** `maxMemoryMiB`: HOTFN_MAX_MEMORY; a route that needs more could never start. */
+export function routesApi(store: Store, { maxMemoryMiB }: { maxMemoryMiB: number }) {
+  const fitsBudget = (memory: number | undefined) => {
+    if (memory !== undefined && memory > maxMemoryMiB) {
+      throw new Invalid(`route.memory: must be at most ${maxMemoryMiB} MiB, what this hotfn may reserve for containers (HOTFN_MAX_MEMORY)`, "route.memory");
+    }
+  };
   return new Hono()
     .get("/:app/routes", async (c) => {
       const page = await store.routes.list(c.req.param("app"), readPaging(c));
@@ -25,6 +31,7 @@ export function routesApi(store: Store) {
       const { route } = await readJson(c, RouteWrapper);
       if (route.path === undefined) throw new Invalid("route.path: is required", "route.path");
       if (route.image === undefined) throw new Invalid("route.image: is required", "route.image");
+      fitsBudget(route.memory);
       const created = await store.routes.create({
         appName: app,
         path: route.path,
@@ -47,6 +54,7 @@ export function routesApi(store: Store) {
       const path = routeParam(c.req.param("route"));
       const { route } = await readJson(c, RouteWrapper);
       if (route.path !== undefined && route.path !== path) throw new Invalid("route.path: is read-only", "route.path");
+      fitsBudget(route.memory);
       const updated = await store.routes.update(c.req.param("app"), path, toPatch(route));
       return c.json({ message: "Route successfully updated", route: routeJson(updated) });
     })

@@ -58,7 +58,8 @@ export const Route = v.object({
     v.pipe(
       v.number("memory must be a number"),
       v.integer("memory must be a whole number of MiB"),
-      v.minValue(1, "memory must be at least 1 MiB"),
+      // Docker refuses a memory limit under 6 MiB.
+      v.minValue(6, "memory must be at least 6 MiB"),
       v.maxValue(MACHINE_MEMORY_MIB, `memory must be at most this machine's ${MACHINE_MEMORY_MIB} MiB`),
     ),
   ),

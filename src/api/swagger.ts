@@ -46,6 +46,7 @@ export const ENDPOINTS: Record<string, Partial<Record<Method, Op>>> = {
     get: { summary: "The scaling figures of a route's function (the same ones /metrics exports).", params: ["app", "route"], ok: "RouteStats", errors: [404] },
   },
   "/calls/{call}": { get: { summary: "Get a call.", params: ["call"], ok: "CallWrapper", errors: [404] } },
+  "/calls/{call}/output": { get: { summary: "Get an async call's recorded output (the function's answer body).", params: ["call"], ok: null, errors: [404] } },
   "/calls/{call}/log": { get: { summary: "Get a call's log (stderr).", params: ["call"], ok: "LogWrapper", errors: [404] } },
   "/apps/{app}/calls/{route}": {
     get: { summary: "List a route's calls, newest first.", params: ["app", "route"], ok: "CallsWrapper", errors: [400, 404], query: ["per_page", "cursor", "status"] },

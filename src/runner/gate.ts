@@ -5,7 +5,7 @@
  * asked to free idle containers of other functions first; otherwise the start waits, then fails Busy.
  * @module
  */
-import { Busy } from "../errors.ts";
+import { Busy, FunctionFailed } from "../errors.ts";
 
 /** A granted start: release the slot once started; release the memory once the container is gone. */
 export interface Admission {
@@ -29,9 +29,11 @@ export interface StartGate {
   /**
    * Resolves once a start slot and `memoryMiB` are reserved. Rejects with Busy when that takes longer
    * than `waitMs`, or with the signal's reason when `signal` aborts. A request larger than the whole
-   * budget fails at once.
+   * budget fails at once with FunctionFailed.
    */
   admit(memoryMiB: number, waitMs: number, signal?: AbortSignal): Promise<Admission>;
+  /** Something became evictable (a container went idle): waiting admissions try again. */
+  poke(): void;
   stats(): GateStats;
 }
 
@@ -92,7 +94,8 @@ export function createStartGate(opts: GateOptions): StartGate {
 
   return {
     async admit(mib, waitMs, signal) {
-      if (mib > opts.maxMemoryMiB) throw new Busy(`function needs ${mib} MiB but hotfn may reserve at most ${opts.maxMemoryMiB} MiB (HOTFN_MAX_MEMORY)`, 60);
+      // Not Busy: no wait would help, so callers (and async retries) must not come back for it.
+      if (mib > opts.maxMemoryMiB) throw new FunctionFailed(`function needs ${mib} MiB but hotfn may reserve at most ${opts.maxMemoryMiB} MiB (HOTFN_MAX_MEMORY)`);
       signal?.throwIfAborted();
       if (tryTake(mib)) return grant(mib);
       const began = performance.now();
@@ -120,6 +123,7 @@ export function createStartGate(opts: GateOptions): StartGate {
         waiters.add(attempt);
       });
     },
+    poke: wake,
     stats: () => ({ startsInFlight: starts, reservedMiB: reserved, waiting: waiters.size }),
   };
 }

@@ -7,11 +7,13 @@
  * 2. no container at all → launch (a function with waiters always gets one);
  * 3. starting containers cover the waiters → queue (count floor: no launch beyond need), and while a
  *    function's first containers are starting and none has served yet → queue (single-flight, no herd);
- * 4. this call has waited past the queueing bound → launch (a bad estimate must not strand it);
- * 5. estimate the wait: ceil(position / (busy + starting)) × run length, where run length is the warm
- *    mean, or — with no warm sample yet — how long the oldest in-flight run has taken so far (a lower
- *    bound that grows while the call waits, so re-evaluation corrects it). Queue when that wait is below
- *    both the expected cold start and the remaining queueing budget; launch otherwise.
+ * 4. the oldest waiter has waited past the queueing bound and nothing is starting → launch (a bad
+ *    estimate must not strand a call; the calls that queued behind a cold start are all overdue at
+ *    once, and one launch, not one each, is the answer to that — the estimate below decides the rest);
+ * 5. estimate the wait of the newest waiter: ceil(position / (busy + starting)) × run length, where
+ *    run length is the warm mean, or — with no warm sample yet — how long the oldest in-flight run has
+ *    taken so far (a lower bound that grows while calls wait, so re-evaluation corrects it). Queue when
+ *    that wait is below both the expected cold start and the queueing bound; launch otherwise.
  * Naive mode (HOTFN_SCALING=naive) is the original server: run when idle, else launch one per waiter.
  * @module
  */
@@ -27,8 +29,8 @@ export interface PoolSnapshot {
   waiting: number;
   /** this call's place in the queue, 1-based */
   position: number;
-  /** how long this call has waited so far, ms */
-  waitedMs: number;
+  /** how long the oldest waiting call has waited so far, ms */
+  oldestWaitMs: number;
   /** warm run length of the function (cold runs excluded), ms */
   run: Estimate;
   /** elapsed ms of the longest in-flight run, 0 when none */
@@ -58,10 +60,10 @@ export function decide(s: PoolSnapshot): Verdict {
   if (capacity === 0) return v("launch", "no container");
   if (s.starting >= s.waiting) return v("queue", "starting containers cover the waiters");
   if (!s.everReady && s.starting > 0) return v("queue", "first launch in flight (single-flight)");
-  if (s.waitedMs >= s.maxQueueWaitMs) return v("launch", "waited past the queueing bound");
+  if (s.oldestWaitMs >= s.maxQueueWaitMs && s.starting === 0) return v("launch", "waited past the queueing bound");
 
   const runMs = s.run.samples > 0 ? Math.max(s.run.mean, 1) : Math.max(s.oldestBusyMs, 1);
   const estimate = Math.ceil(s.position / capacity) * runMs;
-  const budget = Math.min(s.coldStart.mean, s.maxQueueWaitMs - s.waitedMs);
+  const budget = Math.min(s.coldStart.mean, s.maxQueueWaitMs);
   return estimate <= budget ? v("queue", "queueing is cheaper than a cold start", estimate) : v("launch", "a cold start is cheaper than queueing", estimate);
 }

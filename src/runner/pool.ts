@@ -127,7 +127,6 @@ export class Pool {
     const startedAt = new Date();
     const began = performance.now();
     const warm = slot.calls > 0;
-    slot.busySince = began;
     const deadline = startDeadline(this.route.timeout);
     try {
       const response = await slot.hot!.call(inv, log, deadline.signal);
@@ -241,8 +240,10 @@ export class Pool {
       w.resolve(slot);
     }
     while (this.waiting > 0) {
-      const verdict = decide(this.snapshot());
+      const snapshot = this.snapshot();
+      const verdict = decide(snapshot);
       if (verdict.decision !== "launch") break;
+      this.deps.log.debug("launch", { app: this.app.name, path: this.route.path, reason: verdict.reason, estimatedWaitMs: verdict.estimatedWaitMs, ...snapshot, run: undefined, coldStart: undefined, runMeanMs: snapshot.run.mean, coldStartMs: snapshot.coldStart.mean });
       this.launch(verdict.reason);
     }
     this.scheduleTick();
@@ -258,10 +259,12 @@ export class Pool {
     if (!best) return undefined;
     clearTimeout(best.idleTimer);
     best.state = "busy";
+    // From here it counts as busy in snapshots, so its run length so far must be measured from now.
+    best.busySince = performance.now();
     return best;
   }
 
-  /** The snapshot for the last waiter: if even it should not wait, a launch is due. */
+  /** The snapshot for the newest waiter (if even it should not wait, a launch is due) and the oldest one's wait. */
   private snapshot(): PoolSnapshot {
     const now = performance.now();
     let idle = 0;
@@ -276,14 +279,14 @@ export class Pool {
         oldestBusyMs = Math.max(oldestBusyMs, now - s.busySince);
       }
     }
-    const last = this.asyncQueue.at(-1) ?? this.syncQueue.at(-1);
+    const oldest = Math.min(this.syncQueue[0]?.enqueuedAt ?? now, this.asyncQueue[0]?.enqueuedAt ?? now);
     return {
       idle,
       busy,
       starting,
       waiting: this.waiting,
       position: this.waiting,
-      waitedMs: last ? now - last.enqueuedAt : 0,
+      oldestWaitMs: now - oldest,
       run: this.run,
       oldestBusyMs,
       coldStart: this.deps.coldStart,
@@ -359,6 +362,8 @@ export class Pool {
       if (slot.state === "idle") this.destroy(slot, "idle");
     }, this.route.idleTimeout * 1000);
     this.pump();
+    // If nothing here wanted it, another function's start waiting for memory may evict it.
+    if (slot.state === "idle") this.deps.gate.poke();
   }
 
   private finishCall(slot: Slot): void {

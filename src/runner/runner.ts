@@ -72,7 +72,9 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
   };
 
   const gate: StartGate = createStartGate({
-    maxStarts: opts.maxConcurrentStarts,
+    // Naive mode is the original server, for comparison: no bound on starts in flight. Memory
+    // admission stays; it is a limit hotfn promises, not a scaling choice.
+    maxStarts: opts.mode === "naive" ? Number.MAX_SAFE_INTEGER : opts.maxConcurrentStarts,
     maxMemoryMiB: opts.maxMemoryMiB,
     evict,
     onWait: (ms) => opts.observer.gateWaited(ms),

@@ -23,6 +23,9 @@ export interface CallRecorderOptions {
   maxBuffered?: number;
 }
 
+/** How long a hot container's stderr may trail its answer (the formats route it for 100 ms). */
+const LATE_LOG_MS = 120;
+
 export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecorderOptions = {}): CallRecorder {
   const intervalMs = opts.intervalMs ?? 50;
   const maxBuffered = opts.maxBuffered ?? 500;
@@ -30,7 +33,7 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
   // Calls started but not finished: a finish whose start was already flushed still needs these
   // NOT NULL columns to form its row.
   const running = new Map<string, Pick<CallRow, "id" | "appName" | "path" | "createdAt">>();
-  const lateLogs = new Map<string, CallLog>();
+  const lateLogs = new Map<string, { log: CallLog; at: number }>();
   let inFlight: Promise<void> = Promise.resolve();
   let failures = 0;
   let timer: Timer | undefined;
@@ -49,12 +52,21 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
       if (pending.size === 0) return;
       const batch = pending;
       pending = new Map();
+      const now = performance.now();
       for (const [id, row] of batch) {
         const late = lateLogs.get(id);
         if (late === undefined) continue;
-        row.log = late.text();
+        if (!stopped && now - late.at < LATE_LOG_MS) {
+          // Its stderr may still be on its way: the next flush writes it.
+          batch.delete(id);
+          pending.set(id, row);
+          schedule(LATE_LOG_MS);
+          continue;
+        }
+        row.log = late.log.text();
         lateLogs.delete(id);
       }
+      if (batch.size === 0) return;
       try {
         await repo.upsertMany([...batch.values()]);
         failures = 0;
@@ -72,7 +84,8 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
   const put = (id: string, row: Partial<CallRow>) => {
     const merged = { ...pending.get(id), ...row } as CallRow;
     pending.set(id, merged);
-    if (pending.size >= maxBuffered) void flush();
+    // While the database fails, the backoff sets the pace; a full buffer does not add attempts.
+    if (pending.size >= maxBuffered && failures === 0) void flush();
     else schedule(intervalMs);
   };
 
@@ -85,12 +98,12 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
       const identity = running.get(id);
       running.delete(id);
       if (typeof o.log === "string") lateLogs.delete(id);
-      else lateLogs.set(id, o.log);
+      else lateLogs.set(id, { log: o.log, at: performance.now() });
       put(id, {
         ...identity,
         id,
         status: o.status,
-        startedAt: o.startedAt,
+        ...(o.startedAt === null ? {} : { startedAt: o.startedAt }),
         completedAt: o.completedAt,
         error: o.error,
         log: typeof o.log === "string" ? o.log : "",
