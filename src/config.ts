@@ -62,6 +62,7 @@ export const SETTINGS = {
   asyncWorkers: { env: "HOTFN_ASYNC_WORKERS", flag: "--async-workers", help: "in-process async workers (0: API-only node)", default: "4", schema: int(0, 1000) },
   maxQueued: { env: "HOTFN_MAX_QUEUED", flag: "--max-queued", help: "queued async calls before 503", default: "100000", schema: int(1) },
   asyncLeaseMs: { env: "HOTFN_ASYNC_LEASE", flag: "--async-lease", help: "ms an async claim lasts before it returns to the queue unless renewed", default: "30000", schema: int(1000) },
+  connIdleTimeoutS: { env: "HOTFN_CONN_IDLE_TIMEOUT", flag: "--conn-idle-timeout", help: "seconds an HTTP connection may sit idle, outside a function call", default: "60", schema: int(1, 255) },
   shutdownGraceMs: { env: "HOTFN_SHUTDOWN_GRACE", flag: "--shutdown-grace", help: "ms in-flight work gets on SIGTERM", default: "30000", schema: int(0) },
 } satisfies Record<string, Setting>;
 

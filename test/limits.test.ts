@@ -69,6 +69,20 @@ describe("limits", () => {
   });
 });
 
+describe("connections", () => {
+  it("keep a sync call open past the connection idle timeout while the function runs", async () => {
+    const other = await startServer({ env: { HOTFN_CONN_IDLE_TIMEOUT: "1" } });
+    try {
+      await createRoute(other, "idle", "/slow", { image: img("sleep"), format: "http", memory: 64, timeout: 10 });
+      const r = await invoke(other, "idle", "/slow", { body: "3000" });
+      expect(r.status).toBe(200);
+      expect(r.text).toBe("slept 3000");
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe("container safety", () => {
   it("runs functions without network or capabilities, with no-new-privileges, a pids limit and labels", async () => {
     await createRoute(s, "safe", "/f", { image: img("echo"), format: "http", memory: 64 });

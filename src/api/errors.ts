@@ -27,12 +27,13 @@ export function errorBody(message: string, fields?: string) {
 
 /** Hono `onError`: every thrown error ends here. */
 export function handleError(err: Error, c: Context, log: Logger): Response {
-  if (err instanceof HotfnError) {
+  if (err instanceof HotfnError && err.code !== "internal") {
     const status = STATUS[err.code];
     if (status >= 500 && err.code !== "busy") log.warn(err.message, { code: err.code, status, path: c.req.path, err: err.cause ?? undefined });
     if (err.code === "busy" && "retryAfterSeconds" in err) c.header("Retry-After", String(err.retryAfterSeconds));
     return c.json(errorBody(err.message, err instanceof Invalid ? err.field : undefined), status);
   }
+  // Our own fault (including a Docker failure we could not classify): logged whole, shown to nobody.
   log.error("internal error", { err, method: c.req.method, path: c.req.path });
   return c.json(errorBody("internal error"), 500);
 }

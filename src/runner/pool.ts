@@ -7,26 +7,27 @@
  *   busy → idle          the call ended and the container is healthy
  *   busy → gone          the call broke it (timeout, crash, framing), or the pool is retiring
  *   idle → gone          idle_timeout passed, an eviction chose it, or the pool retired
- *   starting → gone      the start failed (its error goes to the waiters), or the pool retired
- *   any → gone           the container exited on its own
- * Memory stays reserved from admission until the container is gone.
+ *   idle → gone          the container exited on its own (a busy one fails its call: busy → gone)
+ *   starting → gone      the start failed (its error goes to the waiters), or hotfn is stopping
+ * Memory stays reserved from admission until the container has exited.
  *
- * Waiter states: queued → served (handed a container) | rejected (Busy past the wait bound, caller
- * aborted, the start it waited on failed). Sync waiters are served before async ones.
+ * Waiter states (runner/waiters.ts): queued → served (handed a container) | rejected (Busy past the
+ * wait bound, caller aborted, the start it waited on failed). Sync waiters are served before async ones.
  *
  * Triggers: a call arriving, a container becoming ready or idle, a container gone, and a tick while
  * calls wait (so a decision to queue is re-examined as time passes). Every trigger runs `pump()`:
  * hand idle containers to waiters, then ask the policy whether the last waiter should get a launch.
  * @module
  */
-import { Busy, HotfnError } from "../errors.ts";
+import { Busy, type HotfnError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { App, Route } from "../model.ts";
 import { startDeadline } from "./deadline.ts";
 import type { Ewma } from "./estimate.ts";
 import type { Admission, StartGate } from "./gate.ts";
 import { decide, type PoolSnapshot } from "./policy.ts";
-import type { HotContainer, Invocation, Launcher, LogSink, FunctionResponse } from "./types.ts";
+import type { FunctionResponse, HotContainer, Invocation, Launcher, LogSink } from "./types.ts";
+import { WaitQueue } from "./waiters.ts";
 
 type SlotState = "starting" | "idle" | "busy" | "gone";
 
@@ -38,13 +39,6 @@ export interface Slot {
   busySince: number;
   calls: number;
   idleTimer?: Timer;
-}
-
-interface Waiter {
-  inv: Invocation;
-  enqueuedAt: number;
-  resolve(slot: Slot): void;
-  reject(err: unknown): void;
 }
 
 /** Which function an observation is about, as metric labels. */
@@ -98,8 +92,7 @@ const TICK_MIN_MS = 10;
 
 export class Pool {
   private readonly slots = new Set<Slot>();
-  private readonly syncQueue: Waiter[] = [];
-  private readonly asyncQueue: Waiter[] = [];
+  private readonly waiters: WaitQueue<Slot>;
   private everReady = false;
   private retired = false;
   private tick: Timer | undefined;
@@ -115,6 +108,11 @@ export class Pool {
     private readonly deps: PoolDeps,
   ) {
     this.labels = { app: app.name, route: route.path };
+    this.waiters = new WaitQueue<Slot>({
+      maxWaitMs: deps.maxWaitMs,
+      what: `${app.name}${route.path}`,
+      onServed: (ms, priority) => deps.observer.waited(this.labels, ms, priority),
+    });
   }
 
   /**
@@ -141,7 +139,7 @@ export class Pool {
     }
   }
 
-  /** Idle containers, least recently used first, for eviction by other pools' starts. */
+  /** Idle containers, for eviction by other pools' starts (the runner orders them across pools). */
   idleSlots(): Slot[] {
     return [...this.slots].filter((s) => s.state === "idle");
   }
@@ -162,16 +160,14 @@ export class Pool {
 
   /** True once retired and nothing is left: the runner may forget it. */
   get drained(): boolean {
-    return this.retired && this.slots.size === 0 && this.waiting === 0;
+    return this.retired && this.slots.size === 0 && this.waiters.size === 0;
   }
 
   /** Rejects waiters and destroys every container once its call ends; for shutdown. */
   close(reason: HotfnError): void {
     this.retire();
     this.abort.abort(reason);
-    for (const w of [...this.syncQueue, ...this.asyncQueue]) w.reject(reason);
-    this.syncQueue.length = 0;
-    this.asyncQueue.length = 0;
+    for (const w of this.waiters.all()) w.reject(reason);
   }
 
   stats(): PoolStats {
@@ -184,7 +180,7 @@ export class Pool {
       idle: count("idle"),
       busy: count("busy"),
       starting: count("starting"),
-      waiting: this.waiting,
+      waiting: this.waiters.size,
       runMeanMs: this.run.mean,
       runSamples: this.run.samples,
       coldStartMeanMs: this.deps.coldStart.mean,
@@ -193,53 +189,20 @@ export class Pool {
     };
   }
 
-  private get waiting(): number {
-    return this.syncQueue.length + this.asyncQueue.length;
-  }
-
   private acquire(inv: Invocation): Promise<Slot> {
-    return new Promise<Slot>((resolve, reject) => {
-      const enqueuedAt = performance.now();
-      const queue = inv.priority === "sync" ? this.syncQueue : this.asyncQueue;
-      const leave = () => {
-        clearTimeout(timer);
-        inv.signal?.removeEventListener("abort", onAbort);
-        const i = queue.indexOf(waiter);
-        if (i >= 0) queue.splice(i, 1);
-      };
-      const waiter: Waiter = {
-        inv,
-        enqueuedAt,
-        resolve: (slot) => {
-          leave();
-          this.deps.observer.waited(this.labels, performance.now() - enqueuedAt, inv.priority);
-          resolve(slot);
-        },
-        reject: (err) => {
-          leave();
-          reject(err);
-        },
-      };
-      const onAbort = () => waiter.reject(inv.signal?.reason);
-      const timer = setTimeout(
-        () => waiter.reject(new Busy(`no container for ${this.app.name}${this.route.path} became free within ${this.deps.maxWaitMs} ms`, Math.max(1, Math.ceil(this.deps.maxWaitMs / 1000)))),
-        this.deps.maxWaitMs,
-      );
-      if (inv.signal?.aborted) return reject(inv.signal.reason);
-      inv.signal?.addEventListener("abort", onAbort, { once: true });
-      queue.push(waiter);
-      this.pump();
-    });
+    const slot = this.waiters.enqueue(inv);
+    this.pump();
+    return slot;
   }
 
   /** Hands idle containers to waiters, then launches while the policy says so. */
   private pump(): void {
-    for (let w = this.nextWaiter(); w; w = this.nextWaiter()) {
+    for (let w = this.waiters.next(); w; w = this.waiters.next()) {
       const slot = this.takeIdle();
       if (!slot) break;
       w.resolve(slot);
     }
-    while (this.waiting > 0) {
+    while (this.waiters.size > 0) {
       const snapshot = this.snapshot();
       const verdict = decide(snapshot);
       if (verdict.decision !== "launch") break;
@@ -247,10 +210,6 @@ export class Pool {
       this.launch(verdict.reason);
     }
     this.scheduleTick();
-  }
-
-  private nextWaiter(): Waiter | undefined {
-    return this.syncQueue[0] ?? this.asyncQueue[0];
   }
 
   private takeIdle(): Slot | undefined {
@@ -279,14 +238,13 @@ export class Pool {
         oldestBusyMs = Math.max(oldestBusyMs, now - s.busySince);
       }
     }
-    const oldest = Math.min(this.syncQueue[0]?.enqueuedAt ?? now, this.asyncQueue[0]?.enqueuedAt ?? now);
     return {
       idle,
       busy,
       starting,
-      waiting: this.waiting,
-      position: this.waiting,
-      oldestWaitMs: now - oldest,
+      waiting: this.waiters.size,
+      position: this.waiters.size,
+      oldestWaitMs: now - this.waiters.oldestSince(now),
       run: this.run,
       oldestBusyMs,
       coldStart: this.deps.coldStart,
@@ -297,7 +255,7 @@ export class Pool {
   }
 
   private scheduleTick(): void {
-    if (this.tick !== undefined || this.waiting === 0) return;
+    if (this.tick !== undefined || this.waiters.size === 0) return;
     const every = Math.max(TICK_MIN_MS, Math.min(this.deps.maxQueueWaitMs, this.deps.coldStart.mean) / 4);
     this.tick = setTimeout(() => {
       this.tick = undefined;
@@ -329,7 +287,6 @@ export class Pool {
       void slot.hot.exited.then(() => {
         if (slot.state !== "gone" && slot.state !== "busy") this.destroy(slot, "exited");
       });
-      if (slot.state === "gone") return void this.destroyHot(slot);
       this.becomeIdle(slot);
     } catch (err) {
       this.startFailed(slot, err);
@@ -347,14 +304,14 @@ export class Pool {
     // Busy (no memory in time) is not theirs to share: each waiter has its own bound.
     if (!(err instanceof Busy)) {
       const others = [...this.slots].some((s) => s.state !== "gone");
-      const failing = others ? [this.nextWaiter()] : [...this.syncQueue, ...this.asyncQueue];
+      const failing = others ? [this.waiters.next()] : this.waiters.all();
       for (const w of failing) w?.reject(err);
     }
     this.pump();
   }
 
   private becomeIdle(slot: Slot): void {
-    if (this.retired && this.waiting === 0) return this.destroy(slot, "retired");
+    if (this.retired && this.waiters.size === 0) return this.destroy(slot, "retired");
     slot.state = "idle";
     slot.lastUsed = performance.now();
     clearTimeout(slot.idleTimer);
@@ -372,14 +329,13 @@ export class Pool {
     this.becomeIdle(slot);
   }
 
+  /** Ends a ready container (idle or just finished a call); a start in flight ends in startFailed. */
   private destroy(slot: Slot, why: GoneReason): void {
     if (slot.state === "gone") return;
     clearTimeout(slot.idleTimer);
-    const wasStarting = slot.state === "starting";
     slot.state = "gone";
     this.deps.observer.gone(this.labels, why);
-    // A start still in flight finishes in start(), which sees "gone" and destroys what it made.
-    if (!wasStarting) void this.destroyHot(slot);
+    void this.destroyHot(slot);
     this.pump();
   }
 
@@ -391,7 +347,7 @@ export class Pool {
     } finally {
       slot.admission?.release();
       this.slots.delete(slot);
-      if (this.waiting > 0) this.pump();
+      if (this.waiters.size > 0) this.pump();
     }
   }
 }

@@ -1,14 +1,16 @@
 /**
  * The `http` format's framing: each call is one HTTP/1.1 request written to the container's stdin
- * (Content-Length always set; the caller's headers plus Fn_call_id, Fn_method, Fn_request_url,
- * Fn_deadline and Fn_param_<name>); the function answers one HTTP/1.1 response on stdout, which must
- * carry Content-Length. Its status and headers reach the caller.
+ * (Content-Length always set; the caller's headers that may cross (headers.ts) plus Fn_call_id,
+ * Fn_method, Fn_request_url, Fn_deadline and Fn_param_<name>); the function answers one HTTP/1.1
+ * response on stdout, which must carry Content-Length (204 and 304 end at their head). Interim 1xx
+ * answers are skipped. Its status and headers reach the caller, checked by answer.ts.
  * @module
  */
 import { clean } from "../contract.ts";
 import type { FunctionResponse, Invocation } from "../types.ts";
+import { bodyFor, checkHeader, endsAtHead, finalStatus } from "./answer.ts";
 import { concatBytes, type Framing, FramingError, type ResponseParser } from "./framing.ts";
-import { forwardable } from "./headers.ts";
+import { crossing } from "./headers.ts";
 
 /** Longest status line plus headers accepted from a function. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -33,7 +35,8 @@ export function encodeHttpRequest(inv: Invocation, deadline: string): Uint8Array
     // not an absolute URL: the function still gets it whole in Fn_request_url
   }
   const lines = [`${inv.method} ${target} HTTP/1.1`, `Host: ${host}`];
-  for (const [name, value] of inv.headers) if (forwardable(name)) lines.push(`${name}: ${clean(value)}`);
+  // hotfn's own Fn_* lines come after the caller's, which can therefore not carry any (headers.ts).
+  for (const [name, value] of crossing(inv.headers)) lines.push(`${name}: ${clean(value)}`);
   lines.push(`Fn_call_id: ${inv.callId}`, `Fn_method: ${inv.method}`, `Fn_request_url: ${clean(inv.url)}`, `Fn_deadline: ${deadline}`);
   for (const [name, value] of Object.entries(inv.params)) lines.push(`Fn_param_${name.replace(/[^A-Za-z0-9_-]/g, "_")}: ${clean(value)}`);
   lines.push(`Content-Length: ${inv.body.length}`, "", "");
@@ -42,7 +45,9 @@ export function encodeHttpRequest(inv: Invocation, deadline: string): Uint8Array
 
 /**
  * Parses one HTTP/1.1 response from chunks. Leading blank lines are skipped (RFC 9112 §2.2); bare LF
- * line ends are accepted. Requires Content-Length (a hot container cannot signal the end by closing).
+ * line ends are accepted; interim 1xx responses before the final one are skipped (RFC 9110 §15.2).
+ * Requires Content-Length (a hot container cannot signal the end by closing), except for 204 and 304,
+ * which have no body (RFC 9112 §6.3). The head is read as Latin-1: header bytes reach the caller as sent.
  */
 export function createHttpResponseParser(maxBody: number): ResponseParser {
   let head: Uint8Array = new Uint8Array(0);
@@ -50,25 +55,30 @@ export function createHttpResponseParser(maxBody: number): ResponseParser {
   let body: Uint8Array = new Uint8Array(0);
   let filled = 0;
 
-  const finish = (rest: Uint8Array) => ({ response: { ...response!, body }, rest });
+  const finish = (rest: Uint8Array) => ({ response: { ...response!, body: bodyFor(response!.status, body) }, rest });
 
   return {
     push(chunk) {
       if (response === null) {
         head = head.length === 0 ? chunk : concatBytes([head, chunk]);
-        // RFC 9112 §2.2: a recipient SHOULD ignore at least one empty line before the status line.
-        let start = 0;
-        while (start < head.length && (head[start] === 0x0d || head[start] === 0x0a)) start++;
-        const end = headEnd(head, start);
-        if (end === null) {
-          if (head.length - start > MAX_HEAD_BYTES) throw new FramingError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
-          return null;
+        for (;;) {
+          // RFC 9112 §2.2: a recipient SHOULD ignore at least one empty line before the status line.
+          let start = 0;
+          while (start < head.length && (head[start] === 0x0d || head[start] === 0x0a)) start++;
+          const end = headEnd(head, start);
+          if (end === null) {
+            if (head.length - start > MAX_HEAD_BYTES) throw new FramingError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
+            return null;
+          }
+          const parsed = parseHead(latin1(head.subarray(start, end.headEnd)), maxBody);
+          head = head.subarray(end.bodyStart);
+          if (parsed === "interim") continue;
+          response = parsed.response;
+          body = new Uint8Array(parsed.length);
+          chunk = head;
+          head = new Uint8Array(0);
+          break;
         }
-        const parsed = parseHead(new TextDecoder().decode(head.subarray(start, end.headEnd)), maxBody);
-        response = parsed.response;
-        body = new Uint8Array(parsed.length);
-        chunk = head.subarray(end.bodyStart);
-        head = new Uint8Array(0);
       }
       const take = Math.min(body.length - filled, chunk.length);
       body.set(chunk.subarray(0, take), filled);
@@ -88,28 +98,44 @@ function headEnd(buf: Uint8Array, from: number): { headEnd: number; bodyStart: n
   return null;
 }
 
-function parseHead(text: string, maxBody: number): { response: FunctionResponse; length: number } {
+/** Bytes as chars of the same code (ISO-8859-1). TextDecoder's "latin1" is windows-1252: 0x80 → €. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+}
+
+/** A parsed head: the answer (body still empty) and its body length, or "interim" for a 1xx to skip. */
+function parseHead(text: string, maxBody: number): { response: FunctionResponse; length: number } | "interim" {
   const [statusLine = "", ...lines] = text.split(/\r?\n/);
   const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine.trimEnd());
   if (!m) throw new FramingError(`expected an HTTP/1.1 status line, got ${JSON.stringify(statusLine.slice(0, 80))}`);
+  const code = Number(m[1]);
+  // 101 Switching Protocols is no interim answer: it would hand the stream over.
+  if (code >= 100 && code < 200 && code !== 101) return "interim";
+  const status = finalStatus(code);
   const headers: [string, string][] = [];
   let length: number | undefined;
   for (const line of lines) {
     const colon = line.indexOf(":");
     const name = line.slice(0, colon);
-    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new FramingError(`bad response header line ${JSON.stringify(line.slice(0, 80))}`);
+    if (colon <= 0) throw new FramingError(`bad response header line ${JSON.stringify(line.slice(0, 80))}`);
     const value = line.slice(colon + 1).trim();
+    checkHeader(name, value);
     const lower = name.toLowerCase();
     if (lower === "content-length") {
       if (!/^\d+$/.test(value) || (length !== undefined && length !== Number(value))) throw new FramingError(`bad Content-Length ${JSON.stringify(value)}`);
       length = Number(value);
     } else if (lower === "transfer-encoding") {
       throw new FramingError("the response uses Transfer-Encoding; the http format needs Content-Length");
-    } else if (forwardable(name)) {
+    } else {
       headers.push([name, value]);
     }
   }
+  if (endsAtHead(status)) {
+    // RFC 9110 §8.6: a 204 never has Content-Length; a 304's is the stored representation's, not a body.
+    if (status === 204 && length !== undefined && length !== 0) throw new FramingError(`a 204 answer cannot have a body (Content-Length ${length})`);
+    return { response: { status, headers: crossing(headers), body: new Uint8Array(0) }, length: 0 };
+  }
   if (length === undefined) throw new FramingError("the response has no Content-Length");
   if (length > maxBody) throw new FramingError(`response larger than ${maxBody} bytes`);
-  return { response: { status: Number(m[1]), headers, body: new Uint8Array(0) }, length };
+  return { response: { status, headers: crossing(headers), body: new Uint8Array(0) }, length };
 }

@@ -3,11 +3,13 @@
  * `{"call_id","content_type","body","protocol":{"type":"http","method","request_url","headers"}}`
  * (plus `deadline`, as Fn sent it) — and the function answers one JSON object on stdout,
  * `{"body","content_type","protocol":{"status_code","headers"}}`, on one line or pretty-printed.
+ * Header values are text in JSON; they reach the caller as their UTF-8 bytes, checked by answer.ts.
  * @module
  */
-import type { Invocation } from "../types.ts";
+import type { FunctionResponse, Invocation } from "../types.ts";
+import { bodyFor, checkHeader, finalStatus, utf8ByteString } from "./answer.ts";
 import { concatBytes, type Framing, FramingError, type ResponseParser } from "./framing.ts";
-import { forwardable } from "./headers.ts";
+import { crossing } from "./headers.ts";
 
 /** Room for the JSON envelope and string escaping around a body of the maximum size. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -25,8 +27,7 @@ export const jsonFraming: Framing = {
 export function encodeJsonRequest(inv: Invocation, deadline: string): Uint8Array {
   const headers: Record<string, string[]> = {};
   let contentType = "";
-  for (const [name, value] of inv.headers) {
-    if (!forwardable(name)) continue;
+  for (const [name, value] of crossing(inv.headers)) {
     (headers[name] ??= []).push(value);
     if (name.toLowerCase() === "content-type" && contentType === "") contentType = value;
   }
@@ -52,26 +53,33 @@ export function createJsonResponseParser(maxBody: number): ResponseParser {
   };
 }
 
-function toResponse(value: unknown, maxBody: number) {
+function toResponse(value: unknown, maxBody: number): FunctionResponse {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new FramingError("the answer is not a JSON object");
   const answer = value as { body?: unknown; content_type?: unknown; protocol?: { status_code?: unknown; headers?: unknown } };
   const body = enc.encode(answer.body === undefined || answer.body === null ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
   if (body.length > maxBody) throw new FramingError(`response larger than ${maxBody} bytes`);
-  const status = answer.protocol?.status_code ?? 200;
-  if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) throw new FramingError(`bad status_code ${JSON.stringify(status)}`);
+  const status = finalStatus(answer.protocol?.status_code ?? 200, "status_code");
   const headers: [string, string][] = [];
   const given = answer.protocol?.headers;
   if (given !== undefined && given !== null) {
-    if (typeof given !== "object") throw new FramingError("protocol.headers is not an object");
+    if (typeof given !== "object" || Array.isArray(given)) throw new FramingError("protocol.headers is not an object");
     for (const [name, values] of Object.entries(given)) {
-      if (!forwardable(name)) continue;
-      for (const v of Array.isArray(values) ? values : [values]) headers.push([name, String(v)]);
+      for (const v of Array.isArray(values) ? values : [values]) headers.push([name, headerValue(name, v)]);
     }
   }
   if (typeof answer.content_type === "string" && answer.content_type !== "" && !headers.some(([n]) => n.toLowerCase() === "content-type")) {
-    headers.push(["Content-Type", answer.content_type]);
+    headers.push(["Content-Type", headerValue("Content-Type", answer.content_type)]);
   }
-  return { status, headers, body };
+  for (const [name, v] of headers) checkHeader(name, v);
+  return { status, headers: crossing(headers), body: bodyFor(status, body) };
+}
+
+/** A header value from JSON: a string, number or boolean, as the byte string of its UTF-8 text. */
+function headerValue(name: string, value: unknown): string {
+  if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+    throw new FramingError(`bad value for response header ${name}: ${JSON.stringify(value)?.slice(0, 80)}`);
+  }
+  return utf8ByteString(String(value));
 }
 
 /**
