@@ -67,10 +67,17 @@ async function scenario(mode: "adaptive" | "naive", name: string, env: Record<st
   }
 }
 
+const HEADERS = ["mode", "scenario", "calls", "containers started", "start errors", "calls failed", "p50 ms", "p99 ms", "max ms", "wall s", "hotfn peak RSS MiB"];
+const cells = (r: Row) => [r.mode, r.scenario, r.calls, r.started, r.startFailures, r.failed, r.p50, r.p99, r.max, r.wallS, r.rss];
 const rows: Row[] = [];
+// Each row is printed as it is measured (a long run still leaves its figures), the table at the end.
+const done = (r: Row) => {
+  rows.push(r);
+  console.error(`measured: ${cells(r).join(" | ")}`);
+};
 for (const mode of modes) {
   if (only.has("a")) {
-    rows.push(
+    done(
       await scenario(mode, "a: 200 x 10 ms", {}, async (s) => {
         await route(s, "bench", "/fast", { MODE: "sleep", SLEEP_MS: "10" });
         const r = await burst(Array.from({ length: 200 }, () => call(s, "bench", "/fast")));
@@ -79,7 +86,7 @@ for (const mode of modes) {
     );
   }
   if (only.has("b")) {
-    rows.push(
+    done(
       await scenario(mode, "b: 50 x 1 s", {}, async (s) => {
         await route(s, "bench", "/slow", { MODE: "sleep", SLEEP_MS: "1000" });
         const r = await burst(Array.from({ length: 50 }, () => call(s, "bench", "/slow")));
@@ -88,7 +95,7 @@ for (const mode of modes) {
     );
   }
   if (only.has("c")) {
-    rows.push(
+    done(
       // 8 GiB of reservations: with 64 MiB functions at most 128 live containers, the rest by eviction.
       await scenario(mode, `c: ${ROUTES} routes, waves of 100`, { HOTFN_MAX_MEMORY: "8192", HOTFN_MEMORY_WAIT: "60000" }, async (s) => {
         for (let i = 0; i < ROUTES; i += 50) {
@@ -108,9 +115,4 @@ for (const mode of modes) {
   }
 }
 
-console.log(
-  table(
-    ["mode", "scenario", "calls", "containers started", "start errors", "calls failed", "p50 ms", "p99 ms", "max ms", "wall s", "hotfn peak RSS MiB"],
-    rows.map((r) => [r.mode, r.scenario, r.calls, r.started, r.startFailures, r.failed, r.p50, r.p99, r.max, r.wallS, r.rss]),
-  ),
-);
+console.log(table(HEADERS, rows.map(cells)));

@@ -8,6 +8,7 @@
 #
 # Images (the Bun ones take their framing from FN_FORMAT, so each works in every format):
 #   hotfn-test/echo     echo the body; body "env" → env as JSON, "request" → request as JSON
+#                       (http-stream: config SWAP_TARGET + body "swap" repoints its socket links)
 #   hotfn-test/sleep    sleep N ms (body, or config SLEEP_MS) then answer
 #   hotfn-test/hog      allocate memory until OOM-killed
 #   hotfn-test/crash    exit 3 (config EXIT_CODE) in the middle of a call

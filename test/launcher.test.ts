@@ -4,10 +4,12 @@
  * back as the right error with its container gone. Also an example of driving createLauncher directly.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { configWith } from "../src/config.ts";
-import { createEngine } from "../src/docker/engine.ts";
-import { FunctionFailed, FunctionTimeout } from "../src/errors.ts";
+import { createEngine, type Engine } from "../src/docker/engine.ts";
+import { FunctionFailed, FunctionTimeout, Unavailable } from "../src/errors.ts";
 import { createLogger } from "../src/log.ts";
 import type { App, Route, RouteFormat } from "../src/model.ts";
 import { createLauncher, type HotfnLauncher } from "../src/runner/launcher.ts";
@@ -86,6 +88,14 @@ describe("default format", () => {
     expect(env.FN_CALL_ID).toStartWith("call-");
   });
 
+  it("keeps caller headers named Fn-* out of the env", async () => {
+    const inv = invocation(route({ image: IMAGES.echo }), "env", { headers: [["Fn-Call-Id", "spoofed"], ["Fn_Method", "spoofed"], ["X-Custom", "yes"]] });
+    const env = JSON.parse(text((await launcher.runCold(inv, createLogBuffer(1000), deadline())).body));
+    expect(env.FN_HEADER_X_CUSTOM).toBe("yes");
+    expect(env.FN_CALL_ID).toBe(inv.callId);
+    expect(Object.values(env)).not.toContain("spoofed");
+  });
+
   it("runs a busybox function too", async () => {
     const res = await launcher.runCold(invocation(route({ image: IMAGES.bbEcho }), "from busybox"), createLogBuffer(1000), deadline());
     expect(text(res.body)).toBe("from busybox");
@@ -137,7 +147,7 @@ describe("default format", () => {
     });
     expect(seen.State.Running).toBe(true);
     expect(seen.Config.Labels).toMatchObject({ hotfn: "1", "hotfn.node": node, "hotfn.instance": instanceId, "hotfn.app": "lapp", "hotfn.route": "/fn", "hotfn.call": inv.callId });
-    expect(seen.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], PidsLimit: 256, Memory: 96 * 1024 * 1024, MemorySwap: 96 * 1024 * 1024 });
+    expect(seen.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], PidsLimit: 256, Memory: 96 * 1024 * 1024, MemorySwap: 96 * 1024 * 1024, LogConfig: { Type: "none" } });
   });
 });
 
@@ -184,6 +194,39 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
         const inv = invocation(route({ image: IMAGES.echo, format }), "request", { method: "PUT" });
         const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), deadline())).body));
         expect(seen).toMatchObject({ method: "PUT", url: inv.url, callId: inv.callId });
+      } finally {
+        await c.destroy();
+      }
+    });
+
+    it("drops caller headers that would spoof hotfn's own (Fn-*, Fn_*) and Expect", async () => {
+      const c = await hot({ image: IMAGES.echo });
+      try {
+        const inv = invocation(route({ image: IMAGES.echo, format }), "request", {
+          headers: [["Fn-Call-Id", "spoofed"], ["Fn_call_id", "spoofed"], ["Fn-Http-H-X-Evil", "spoofed"], ["Fn-Http-Method", "spoofed"], ["Expect", "100-continue"], ["X-Custom", "yes"]],
+        });
+        const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), deadline())).body));
+        expect(seen.callId).toBe(inv.callId);
+        expect(seen.method).toBe("POST");
+        expect(seen.headers["x-custom"]).toBe("yes");
+        expect(Object.keys(seen.headers).filter((k) => k.includes("evil") || k === "expect")).toEqual([]);
+        expect(Object.values(seen.headers).some((v) => String(v).includes("spoofed"))).toBe(false);
+      } finally {
+        await c.destroy();
+      }
+    });
+
+    it("fails an answer whose status no caller can get (600), and gives 204 no body", async () => {
+      const c = await hot({ image: IMAGES.echo });
+      try {
+        const r = route({ image: IMAGES.echo, format });
+        const noContent = await c.call(invocation(r, "", { headers: [["X-Status", "204"]] }), createLogBuffer(1000), deadline());
+        expect(noContent.status).toBe(204);
+        expect(noContent.body.length).toBe(0);
+        const err = await c.call(invocation(r, "x", { headers: [["X-Status", "600"]] }), createLogBuffer(1000), deadline()).catch((e) => e);
+        expect(err).toBeInstanceOf(FunctionFailed);
+        expect(err.message).toMatch(/bad (status|status_code|Fn-Http-Status) 600/);
+        expect(c.healthy).toBe(false);
       } finally {
         await c.destroy();
       }
@@ -274,7 +317,8 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       try {
         const info = inspect(c.id);
         expect(info.Config.Labels).toMatchObject({ hotfn: "1", "hotfn.node": node, "hotfn.instance": instanceId, "hotfn.app": "lapp", "hotfn.route": "/fn", "hotfn.format": format });
-        expect(info.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], PidsLimit: 256, Memory: 64 << 20, MemorySwap: 64 << 20 });
+        // LogConfig none: Docker keeps no copy of the output (every answer body of http/json) on disk.
+        expect(info.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], PidsLimit: 256, Memory: 64 << 20, MemorySwap: 64 << 20, LogConfig: { Type: "none" } });
       } finally {
         await c.destroy();
       }
@@ -345,12 +389,80 @@ describe("http-stream specifics", () => {
     expect(err.message).toContain("socket link points outside its directory");
   });
 
-  it("destroy removes the socket directory", async () => {
+  it("destroy removes the socket directory and the socket hotfn took out of it", async () => {
     const c = await launcher.startHot(app, route({ format: "http-stream", image: IMAGES.echo }), deadline());
     const dir = inspect(c.id).HostConfig.Binds[0].split(":")[0];
-    expect(existsSync(`${dir}/lsnr.sock`)).toBe(true);
+    expect(existsSync(dir)).toBe(true);
+    expect(statSync(`${dir}.sock`).isSocket()).toBe(true);
     await c.destroy();
     expect(existsSync(dir)).toBe(false);
+    expect(existsSync(`${dir}.sock`)).toBe(false);
+  });
+
+  it("keeps calling the function's own socket after the function repoints its links at a host socket", async () => {
+    const decoyDir = mkdtempSync(join(tmpdir(), "hotfn-decoy-"));
+    let decoyHits = 0;
+    const decoy = Bun.serve({ unix: join(decoyDir, "host.sock"), fetch: () => (decoyHits++, new Response("from the host socket")) });
+    const r = route({ format: "http-stream", image: IMAGES.echo, config: { SWAP_TARGET: join(decoyDir, "host.sock") } });
+    const c = await launcher.startHot(app, r, deadline());
+    try {
+      expect(text((await c.call(invocation(r, "swap"), createLogBuffer(1000), deadline())).body)).toBe("swapped");
+      const inv = invocation(r, "request");
+      const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), deadline())).body));
+      expect(seen.callId).toBe(inv.callId);
+      expect(decoyHits).toBe(0);
+    } finally {
+      await c.destroy();
+      decoy.stop(true);
+      rmSync(decoyDir, { recursive: true, force: true });
+    }
+  });
+
+  it("works with a very long node id, keeping hotfn's socket directories private (0700)", async () => {
+    const tmpDir = mkdtempSync(join(tmpdir(), "hotfn-longnode-"));
+    const longNode = `${node}-${"n".repeat(200)}`;
+    const longEngine = createEngine({ dockerHost: config.dockerHost, nodeId: longNode, instanceId, log });
+    const long = createLauncher({ engine: longEngine, config: { ...config, nodeId: longNode }, log, instanceId, tmpDir });
+    const r = route({ format: "http-stream", image: IMAGES.echo });
+    const c = await long.startHot(app, r, deadline());
+    try {
+      expect(text((await c.call(invocation(r, "long"), createLogBuffer(1000), deadline())).body)).toBe("long");
+      const dir = inspect(c.id).HostConfig.Binds[0].split(":")[0];
+      expect(statSync(dir).mode & 0o777).toBe(0o777);
+      for (let up = dirname(dir); up !== tmpDir; up = dirname(up)) expect(statSync(up).mode & 0o777).toBe(0o700);
+    } finally {
+      await c.destroy();
+      await long.removeAll();
+      await removeContainers(longNode);
+      rmSync(tmpDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a Docker engine that does not answer", () => {
+  /** The real engine, except that starting a container never answers. */
+  const stuckStart: Engine = { ...engine, start: () => new Promise(() => {}) };
+
+  for (const format of ["default", "http", "http-stream"] as const) {
+    it(`a start that never answers fails with Unavailable and removes the container (${format})`, async () => {
+      const stuck = createLauncher({ engine: stuckStart, config, log, instanceId, startTimeoutMs: 1000 });
+      const r = route({ format, image: IMAGES.echo, path: `/stuck-${crypto.randomUUID().slice(0, 8)}` });
+      let started = 0;
+      const err = await (format === "default" ? stuck.runCold(invocation(r), createLogBuffer(10), deadline(), () => started++) : stuck.startHot(app, r, deadline())).catch((e) => e);
+      expect(err).toBeInstanceOf(Unavailable);
+      expect(err.message).toBe("Docker did not start the container within 1 s");
+      if (format === "default") expect(started).toBe(1);
+      expect(await eventuallyNone(`hotfn.route=${r.path}`)).toBe(true);
+    });
+  }
+
+  it("an abort while Docker creates the container removes it once created", async () => {
+    let created: Promise<string> | undefined;
+    const slowCreate: Engine = { ...engine, create: (spec) => (created = Bun.sleep(500).then(() => engine.create(spec))) };
+    const slow = createLauncher({ engine: slowCreate, config, log, instanceId });
+    const err = await slow.startHot(app, route({ format: "http", image: IMAGES.echo }), AbortSignal.timeout(100)).catch((e) => e);
+    expect(err).toBeInstanceOf(FunctionTimeout);
+    expect(await gone(await created!)).toBe(true);
   });
 });
 

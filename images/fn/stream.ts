@@ -2,7 +2,7 @@
  * `http-stream` format through the official Fn FDK (@fnproject/fdk), used exactly as a function
  * author would: fdk.handle(handler). The FDK listens on FN_LISTENER and symlinks the socket into place.
  */
-import { symlinkSync } from "node:fs";
+import { renameSync, symlinkSync } from "node:fs";
 import fdk from "@fnproject/fdk";
 import { handle } from "./modes.ts";
 
@@ -15,6 +15,18 @@ export function runStream(): void {
   }
   fdk.handle(
     async (input: Buffer, ctx: any) => {
+      // SWAP_TARGET=path: a call with body "swap" repoints the socket and the file it links to at `path`
+      // (a host socket, say), as a function trying to redirect hotfn's next calls would,
+      if (process.env.SWAP_TARGET && input.toString() === "swap") {
+        const socket = (process.env.FN_LISTENER ?? "").replace(/^unix:/, "");
+        for (const name of [socket, `${socket}.tmp`]) {
+          symlinkSync(process.env.SWAP_TARGET, `${name}.swap`);
+          renameSync(`${name}.swap`, name);
+        }
+        // and closes this connection, so that hotfn has to connect again for the next call.
+        ctx.setResponseHeader("Connection", "close");
+        return fdk.rawResult(Buffer.from("swapped"));
+      }
       const gw = ctx.httpGateway;
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(gw.headers as Record<string, string[]>)) headers[k.toLowerCase()] = v.join(", ");

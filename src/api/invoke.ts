@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Config } from "../config.ts";
 import { TooLarge } from "../errors.ts";
-import { endToEnd } from "../http/hop-by-hop.ts";
+import { crossing } from "../runner/formats/headers.ts";
 import type { Route } from "../model.ts";
 import type { Invocation, Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
@@ -44,7 +44,7 @@ export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
       params,
       method: c.req.method,
       url: c.req.url,
-      headers: endToEnd(c.req.raw.headers.entries()),
+      headers: crossing(c.req.raw.headers.entries()),
       body: await readBody(c, config.maxRequestBody),
     };
 
@@ -72,7 +72,7 @@ export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
     if (outcome.status !== "success") throw outcome.error;
 
     const { status, headers, body } = outcome.response;
-    for (const [k, v] of endToEnd(headers)) c.header(k, v, { append: true });
+    for (const [k, v] of crossing(headers)) c.header(k, v, { append: true });
     // These statuses carry no body by definition (RFC 9110 §15.3.5, §15.3.6, §15.4.5).
     if (NULL_BODY.has(status)) return c.body(null, status as 204);
     return c.body(body as Uint8Array<ArrayBuffer>, status as 200);

@@ -1,7 +1,8 @@
 /**
  * hotfn's Docker engine: the `Engine` interface the runner uses, and its implementation over dockerode
  * — the only module that imports dockerode. Every container it creates is labelled (hotfn, node,
- * instance) and locked down (no network, no capabilities, no new privileges, pid and memory limits).
+ * instance) and locked down (no network, no capabilities, no new privileges, pid and memory limits,
+ * no logging driver).
  * @module
  */
 import Docker from "dockerode";
@@ -155,6 +156,9 @@ export function createEngine(options: EngineOptions): Engine {
       Memory: spec.memoryMiB * 1024 * 1024,
       MemorySwap: spec.memoryMiB * 1024 * 1024,
       Binds: spec.binds?.map((b) => `${b.host}:${b.container}:rw`),
+      // hotfn reads output over attach; a logging driver would also store every byte a hot container
+      // writes (every answer body of the http/json formats) on the engine's disk, unbounded.
+      LogConfig: { Type: "none", Config: {} },
     },
   });
 

@@ -13,7 +13,7 @@ import { FunctionFailed } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { runDefault } from "./formats/default.ts";
 import { httpFraming } from "./formats/http.ts";
-import { startStreamHot } from "./formats/http-stream.ts";
+import { startStreamHot, type StreamDeps } from "./formats/http-stream.ts";
 import { jsonFraming } from "./formats/json.ts";
 import { startStdioHot } from "./formats/stdio-hot.ts";
 import type { Launcher } from "./types.ts";
@@ -24,7 +24,12 @@ export interface LauncherOptions {
   log: Logger;
   /** this process's lifetime; its containers and socket directories are labelled/named with it */
   instanceId: string;
-  /** how long an `http-stream` container may take to open its socket (default 30 s) */
+  /**
+   * how long Docker may take to create (pulling a missing image included), attach and start a
+   * container, in every format; past it the start fails with Unavailable (default 60 s)
+   */
+  startTimeoutMs?: number;
+  /** how long a started `http-stream` container may take to open its socket (default 30 s) */
   hotStartTimeoutMs?: number;
   /** where `http-stream` socket directories go (default: the OS temp dir) */
   tmpDir?: string;
@@ -40,13 +45,18 @@ export interface HotfnLauncher extends Launcher {
 export function createLauncher(opts: LauncherOptions): HotfnLauncher {
   const { engine, config, instanceId } = opts;
   const log = opts.log.child({ component: "launcher" });
-  const nodeDir = join(opts.tmpDir ?? tmpdir(), "hotfn-iofs", config.nodeId);
-  const deps = {
+  // Hashed names keep socket paths short (sun_path holds 108 bytes) whatever the node id's length.
+  const iofsBase = join(opts.tmpDir ?? tmpdir(), "hotfn-iofs");
+  const nodeDir = join(iofsBase, shortName(config.nodeId));
+  const instanceDir = shortName(instanceId);
+  const deps: StreamDeps = {
     engine,
     log,
     maxResponseBody: config.maxResponseBody,
-    iofsRoot: join(nodeDir, instanceId),
-    startTimeoutMs: opts.hotStartTimeoutMs ?? 30_000,
+    startTimeoutMs: opts.startTimeoutMs ?? 60_000,
+    iofsBase,
+    iofsRoot: join(nodeDir, instanceDir),
+    readyTimeoutMs: opts.hotStartTimeoutMs ?? 30_000,
   };
 
   return {
@@ -70,7 +80,7 @@ export function createLauncher(opts: LauncherOptions): HotfnLauncher {
     async removeLeftovers() {
       const removed = await engine.removeLeftovers(config.nodeId, instanceId);
       const dirs = await readdir(nodeDir).catch(() => [] as string[]);
-      await Promise.all(dirs.filter((d) => d !== instanceId).map((d) => rm(join(nodeDir, d), { recursive: true, force: true })));
+      await Promise.all(dirs.filter((d) => d !== instanceDir).map((d) => rm(join(nodeDir, d), { recursive: true, force: true })));
       if (removed > 0) log.info("removed leftover containers", { count: removed });
       return removed;
     },
@@ -81,4 +91,9 @@ export function createLauncher(opts: LauncherOptions): HotfnLauncher {
       return removed;
     },
   };
+}
+
+/** A short, fixed-length directory name for `id` (node or instance id). */
+function shortName(id: string): string {
+  return new Bun.CryptoHasher("sha256").update(id).digest("hex").slice(0, 16);
 }

@@ -25,7 +25,12 @@ export interface Invocation {
   signal?: AbortSignal;
 }
 
-/** What a function answered. `default` functions always answer 200 with their stdout. */
+/**
+ * What a function answered. `default` functions always answer 200 with their stdout. Every format
+ * guarantees: `status` is 200–599; header names are HTTP tokens and values byte strings without
+ * CR/LF/NUL (safe for `new Headers`); none of the headers that never cross (formats/headers.ts); and
+ * `body` is empty for 204, 205 and 304 — pass `null` as the Response body for those.
+ */
 export interface FunctionResponse {
   status: number;
   headers: [string, string][];

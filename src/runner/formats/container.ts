@@ -1,13 +1,14 @@
 /**
  * What every format does with a container: create it (labelled for its function), attach before
- * start so no output is lost, start it, and learn how it ended — exit code, OOM — only after its
- * output has drained. Also the shared wording of failures, so all formats report alike.
+ * start so no output is lost, start it — within a bound, so a stuck Docker engine cannot hold a
+ * start slot forever — and learn how it ended (exit code, OOM) only after its output has drained.
+ * Also the shared wording of failures, so all formats report alike.
  * @module
  */
 import type { ContainerIO, ContainerSpec, Engine, ExitState } from "../../docker/engine.ts";
 import type { DemuxSinks } from "../../docker/demux.ts";
 import { LABEL } from "../../docker/labels.ts";
-import { FunctionFailed, FunctionTimeout, HotfnError } from "../../errors.ts";
+import { FunctionFailed, FunctionTimeout, HotfnError, Unavailable } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { App, Route } from "../../model.ts";
 
@@ -17,6 +18,17 @@ export interface FormatDeps {
   log: Logger;
   /** largest answer body accepted, bytes (config.maxResponseBody) */
   maxResponseBody: number;
+  /** longest Docker may take to create (pulling a missing image included), attach and start a container */
+  startTimeoutMs: number;
+}
+
+export interface LaunchOptions {
+  /** see FormatDeps.startTimeoutMs */
+  startTimeoutMs: number;
+  /** aborts the launch; what was created is removed */
+  signal?: AbortSignal;
+  /** for the wording of a timeout */
+  route?: Route;
 }
 
 export interface Running {
@@ -34,31 +46,62 @@ export function functionLabels(app: App, route: Route): Record<string, string> {
 }
 
 /**
- * Creates, attaches and starts a container. Rejects (and removes what it created) when any step fails
- * or `signal` aborts first; the error is the engine's (Unavailable, FunctionFailed) or the abort's.
+ * Creates, attaches and starts a container. Rejects when any step fails (the engine's error:
+ * Unavailable, FunctionFailed), when `signal` aborts (the abort's error), or with Unavailable when
+ * the three steps take longer than `startTimeoutMs` — without waiting for a Docker call that never
+ * answers. Whatever was created is removed in every case, also when a step that was given up on
+ * completes later.
  */
-export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSinks, signal?: AbortSignal, route?: Route): Promise<Running> {
-  const id = await engine.create(spec);
+export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSinks, opts: LaunchOptions): Promise<Running> {
+  const { startTimeoutMs, signal, route } = opts;
+  if (signal?.aborted) throw abortError(signal, route);
+  let id: string | undefined;
   let io: ContainerIO | undefined;
-  try {
-    if (signal?.aborted) throw abortError(signal, route);
-    io = await engine.attach(id, sinks);
-    if (signal?.aborted) throw abortError(signal, route);
-    await engine.start(id);
-  } catch (err) {
+  let givenUp = false;
+  let removed = false;
+  const discard = () => {
     io?.close();
+    if (id === undefined || removed) return;
+    removed = true;
     void engine.remove(id);
+  };
+
+  const steps = (async () => {
+    id = await engine.create(spec);
+    if (givenUp) return;
+    io = await engine.attach(id, sinks);
+    if (givenUp) return;
+    await engine.start(id);
+  })();
+  let timer: Timer | undefined;
+  let onAbort = () => {};
+  const giveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Unavailable(`Docker did not start the container within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
+    onAbort = () => reject(abortError(signal!, route));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([steps, giveUp]);
+  } catch (err) {
+    givenUp = true;
+    discard();
+    // A step still in flight may create or attach after this: that is discarded once it settles.
+    steps.then(discard, discard);
     throw err;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
-  const attached = io;
+
+  const started = { id: id!, io: io! };
   const exit = engine
-    .wait(id)
+    .wait(started.id)
     .catch((): ExitState => ({ exitCode: -1, oomKilled: false }))
     .then(async (state) => {
-      await Promise.race([attached.ended, Bun.sleep(DRAIN_MS)]);
+      await Promise.race([started.io.ended, Bun.sleep(DRAIN_MS)]);
       return state;
     });
-  return { id, io: attached, exit };
+  return { ...started, exit };
 }
 
 /** How an exit reads to the caller; `exited with code N` and `out of memory` are what people search for. */

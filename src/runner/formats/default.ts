@@ -10,6 +10,7 @@ import { callEnv } from "../contract.ts";
 import type { FunctionResponse, Invocation, LogSink } from "../types.ts";
 import { abortError, exitError, type FormatDeps, functionLabels, launch, type Running } from "./container.ts";
 import { concatBytes } from "./framing.ts";
+import { crossing } from "./headers.ts";
 
 /**
  * Runs `inv` in a fresh container. Resolves with stdout when the function exits 0; rejects with
@@ -22,24 +23,32 @@ export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink
   const { route } = inv;
   if (signal.aborted) throw abortError(signal, route);
 
+  // Output may arrive from the first byte on, before anyone waits for it: the cap is a state that
+  // the wait below also checks, not only a callback.
   const out: Uint8Array[] = [];
   let size = 0;
-  let tooLarge: (() => void) | undefined;
+  let overflow: FunctionFailed | undefined;
+  let onOverflow = () => {};
   let running: Running | undefined;
   try {
     const starting = launch(
       engine,
-      { image: route.image, env: callEnv(inv), labels: { ...functionLabels(inv.app, route), [LABEL.call]: inv.callId }, memoryMiB: route.memory },
+      // Caller headers that never cross (headers.ts) do not reach the env either: no FN_HEADER_FN_….
+      { image: route.image, env: callEnv({ ...inv, headers: crossing(inv.headers) }), labels: { ...functionLabels(inv.app, route), [LABEL.call]: inv.callId }, memoryMiB: route.memory },
       {
         stdout(chunk) {
+          if (overflow) return;
+          if (size + chunk.length > maxResponseBody) {
+            overflow = new FunctionFailed(`response larger than ${maxResponseBody} bytes`);
+            out.length = 0;
+            return onOverflow();
+          }
           size += chunk.length;
-          if (size > maxResponseBody) tooLarge?.();
-          else out.push(chunk);
+          out.push(chunk);
         },
         stderr: (chunk) => log.write(chunk),
       },
-      signal,
-      route,
+      { startTimeoutMs: deps.startTimeoutMs, signal, route },
     );
     // The caller's start slot is freed once the start is over, whichever way it went.
     running = await starting.finally(() => onStarted?.());
@@ -48,12 +57,15 @@ export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink
 
     const { exit } = running;
     const state = await new Promise<Awaited<typeof exit>>((resolve, reject) => {
+      if (overflow) return reject(overflow);
       const onAbort = () => reject(abortError(signal, route));
-      tooLarge = () => reject(new FunctionFailed(`response larger than ${maxResponseBody} bytes`));
+      onOverflow = () => reject(overflow);
       signal.addEventListener("abort", onAbort, { once: true });
       exit.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
     if (state.oomKilled || state.exitCode !== 0) throw exitError(state, route.memory);
+    // Output that trailed the exit (within the drain bound) counts too.
+    if (overflow) throw overflow;
     return { status: 200, headers: [], body: concatBytes(out, size) };
   } finally {
     if (running) {

@@ -1,41 +1,39 @@
 /**
  * The `http-stream` format (Fn's later contract, what @fnproject/fdk speaks): the function listens on
  * a unix socket in a host directory bind-mounted at /tmp/iofs, and each call is `POST /call` over it.
- * Ready when `lsnr.sock` appears (the FDK binds `lsnr.sock.tmp` and symlinks `lsnr.sock` to it).
+ * Ready when `lsnr.sock` appears (the FDK binds `lsnr.sock.tmp` and symlinks `lsnr.sock` to it); the
+ * socket is then moved out of the function's reach (socket-dir.ts) and every call connects there.
  * @module
  */
-import { chmod, lstat, mkdir, mkdtemp, readlink, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { FunctionFailed, FunctionTimeout } from "../../errors.ts";
 import type { App, Route } from "../../model.ts";
 import { clean, deadline, functionEnv } from "../contract.ts";
 import type { FunctionResponse, HotContainer, Invocation } from "../types.ts";
+import { bodyFor, checkHeader, finalStatus } from "./answer.ts";
 import { abortError, exitError, type FormatDeps, functionLabels, launch, strayOutput } from "./container.ts";
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
-import { concatBytes } from "./framing.ts";
-import { forwardable } from "./headers.ts";
+import { concatBytes, FramingError } from "./framing.ts";
+import { crossing, forwardable } from "./headers.ts";
+import { claimSocket, createContainerDir, ensurePrivateDirs, removeContainerDir, SOCKET, waitForSocket } from "./socket-dir.ts";
 
 const MOUNT = "/tmp/iofs";
-const SOCKET = "lsnr.sock";
-const POLL_MS = 5;
 /** How long a broken connection waits to learn whether the container exited. */
 const EXIT_GRACE_MS = 3000;
 
 export interface StreamDeps extends FormatDeps {
-  /** host directory under which each container gets its own socket directory */
+  /** the first directory hotfn creates for sockets (e.g. $TMPDIR/hotfn-iofs); it and all below are 0700 */
+  iofsBase: string;
+  /** host directory (under iofsBase) in which each container gets its own socket directory */
   iofsRoot: string;
-  /** how long a container may take to open its socket */
-  startTimeoutMs: number;
+  /** how long a started container may take to open its socket */
+  readyTimeoutMs: number;
 }
 
 /** Starts the container and resolves once its socket is there. */
 export async function startStreamHot(deps: StreamDeps, app: App, route: Route, signal: AbortSignal): Promise<HotContainer> {
   const { engine, log } = deps;
-  await mkdir(deps.iofsRoot, { recursive: true });
-  const dir = await mkdtemp(join(deps.iofsRoot, "c-"));
-  // The function may run as any user; the directory is private to this container anyway.
-  await chmod(dir, 0o777);
-  const socket = join(dir, SOCKET);
+  await ensurePrivateDirs(deps.iofsBase, deps.iofsRoot);
+  const dir = await createContainerDir(deps.iofsRoot);
   const output = createCallLogRouter((chunk) => strayOutput(log, id, "stderr", chunk));
   let healthy = true;
   let id = "";
@@ -56,11 +54,10 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
         stdout: (chunk) => output.write(chunk),
         stderr: (chunk) => output.write(chunk),
       },
-      signal,
-      route,
+      { startTimeoutMs: deps.startTimeoutMs, signal, route },
     );
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    await removeContainerDir(dir);
     throw err;
   }
   id = running.id;
@@ -76,13 +73,15 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
       healthy = false;
       running.io.close();
       await engine.remove(id);
-      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      await removeContainerDir(dir);
     })();
     return destroyed;
   };
 
+  let socket: string;
   try {
-    await waitForSocket(dir, deps.startTimeoutMs, signal, () => exitState, route);
+    await waitForSocket(dir, deps.readyTimeoutMs, signal, () => exitState, route);
+    socket = await claimSocket(dir);
   } catch (err) {
     await destroy();
     throw err;
@@ -133,35 +132,13 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
 }
 
 /**
- * Polls for the socket: a direct bind, or a relative symlink to a socket in the same directory.
- * Rejects with FunctionFailed on an exit or a bad link, FunctionTimeout when it takes too long.
+ * One `POST /call`; the answer's Fn-Http-Status and Fn-Http-H-* become the caller's status and
+ * headers. Throws FunctionFailed when they could not be passed on (answer.ts).
  */
-async function waitForSocket(dir: string, timeoutMs: number, signal: AbortSignal, exit: () => { exitCode: number; oomKilled: boolean } | undefined, route: Route): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  const path = join(dir, SOCKET);
-  for (;;) {
-    if (signal.aborted) throw abortError(signal, route);
-    const state = exit();
-    if (state) throw exitError(state, route.memory, " before it opened its socket");
-    const info = await lstat(path).catch(() => null);
-    if (info?.isSocket()) return;
-    if (info?.isSymbolicLink()) {
-      const target = await readlink(path);
-      if (target.includes("/")) throw new FunctionFailed(`the function's socket link points outside its directory (${target})`);
-      const linked = await stat(path).catch(() => null);
-      if (linked?.isSocket()) return;
-      if (linked) throw new FunctionFailed(`the function's socket link points to something that is not a socket (${target})`);
-    }
-    if (Date.now() >= until) throw new FunctionTimeout(`function did not open its socket within ${timeoutMs} ms`);
-    await Bun.sleep(POLL_MS);
-  }
-}
-
-/** One `POST /call`; the answer's Fn-Http-Status and Fn-Http-H-* become the caller's status and headers. */
 async function post(socket: string, inv: Invocation, signal: AbortSignal, maxBody: number): Promise<{ status: number; response: FunctionResponse }> {
   const headers = new Headers();
-  for (const [name, value] of inv.headers) {
-    if (!forwardable(name)) continue;
+  // The caller's Fn-* headers never cross (headers.ts): the Fn-Http-* envelope is hotfn's alone.
+  for (const [name, value] of crossing(inv.headers)) {
     headers.append(name, clean(value));
     headers.append(`Fn-Http-H-${name}`, clean(value));
   }
@@ -171,18 +148,31 @@ async function post(socket: string, inv: Invocation, signal: AbortSignal, maxBod
   headers.set("Fn-Http-Request-Url", clean(inv.url));
   const res = await fetch("http://localhost/call", { method: "POST", unix: socket, headers, body: inv.body, signal });
   const body = await readCapped(res, maxBody);
+  try {
+    return { status: res.status, response: listenerAnswer(res, body) };
+  } catch (err) {
+    if (err instanceof FramingError) throw new FunctionFailed(`the function broke the http-stream format: ${err.message}`);
+    throw err;
+  }
+}
 
+/**
+ * The caller's answer from the listener's: status from Fn-Http-Status (a 502/504 of the listener's
+ * own stands), headers from Fn-Http-H-*. Throws FramingError when they cannot be passed on.
+ */
+export function listenerAnswer(res: Response, body: Uint8Array): FunctionResponse {
   const out: [string, string][] = [];
   let status = res.status;
   res.headers.forEach((value, name) => {
     const lower = name.toLowerCase();
-    if (lower === "fn-http-status") status = Number(value) || status;
+    if (lower === "fn-http-status") status = finalStatus(/^\d{3}$/.test(value.trim()) ? Number(value) : value, "Fn-Http-Status");
     else if (lower.startsWith("fn-http-h-") && lower.length > 10) out.push([name.slice(10), value]);
-    else if (!lower.startsWith("fn-") && lower !== "date" && forwardable(lower)) out.push([name, value]);
+    else if (lower !== "date" && forwardable(lower)) out.push([name, value]);
   });
   // A 502/504 from the listener is the function's own error: its status stands.
   if (res.status !== 200) status = res.status;
-  return { status: res.status, response: { status, headers: out, body } };
+  for (const [name, value] of out) checkHeader(name, value);
+  return { status, headers: crossing(out), body: bodyFor(status, body) };
 }
 
 async function readCapped(res: Response, max: number): Promise<Uint8Array> {

@@ -67,6 +67,51 @@ describe("createHttpResponseParser", () => {
     for (const [text, message] of cases) expect(() => parse(enc.encode(text), [])).toThrow(message);
   });
 
+  it("skips interim 1xx answers before the final one, wherever the chunks are cut", () => {
+    const bytes = enc.encode(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${RESPONSE}`);
+    for (let i = 1; i < bytes.length; i += 7) {
+      const done = parse(bytes, [i]);
+      expect(done?.response.status).toBe(201);
+      expect(done?.response.headers).toEqual([["Content-Type", "text/plain"], ["X-A", "1"], ["X-A", "2"]]);
+      expect(dec.decode(done?.response.body)).toBe("hello world");
+    }
+  });
+
+  it("rejects statuses a caller cannot be answered with, header names that are not tokens and values with CR or NUL", () => {
+    const cases: [string, RegExp][] = [
+      ["HTTP/1.1 600 Too Far\r\nContent-Length: 0\r\n\r\n", /bad status 600/],
+      ["HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n", /bad status 99/],
+      ["HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", /bad status 101/],
+      ["HTTP/1.1 200 OK\r\nX Bad: 1\r\nContent-Length: 0\r\n\r\n", /bad response header name/],
+      ["HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 0\r\n\r\n", /bad value for response header X-Bad/],
+      ["HTTP/1.1 200 OK\r\nX-Bad: a\0b\r\nContent-Length: 0\r\n\r\n", /bad value for response header X-Bad/],
+      ["HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello", /204 answer cannot have a body/],
+    ];
+    for (const [text, message] of cases) expect(() => parse(enc.encode(text), [])).toThrow(message);
+  });
+
+  it("ends 204 and 304 at their head and gives no body with 204, 205 and 304", () => {
+    const noLength = parse(enc.encode("HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\nHTTP/1.1 200"), []);
+    expect(noLength?.response).toEqual({ status: 204, headers: [["X-A", "1"]], body: new Uint8Array(0) });
+    expect(dec.decode(noLength?.rest)).toBe("HTTP/1.1 200");
+    // A 304's Content-Length describes the representation, not a body that follows.
+    const notModified = parse(enc.encode("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"), []);
+    expect(notModified?.response.body.length).toBe(0);
+    expect(notModified?.rest.length).toBe(0);
+    // 205 is framed by its Content-Length like any answer, and what it carried is dropped.
+    const reset = parse(enc.encode("HTTP/1.1 205 Reset Content\r\nContent-Length: 3\r\n\r\nabc"), [20]);
+    expect(reset?.response.body.length).toBe(0);
+    expect(reset?.rest.length).toBe(0);
+  });
+
+  it("passes header bytes through as they were sent (Latin-1), and drops hotfn's own Fn- headers", () => {
+    const head = enc.encode("HTTP/1.1 200 OK\r\nX-Name: caf\u00e9 \u20ac\r\nFn-Call-Id: spoofed\r\nFn_deadline: x\r\nContent-Length: 0\r\n\r\n");
+    const done = parse(head, []);
+    // The UTF-8 bytes of "café €", one char per byte: what Headers puts back on the wire unchanged.
+    expect(done?.response.headers).toEqual([["X-Name", "caf\u00c3\u00a9 \u00e2\u0082\u00ac"]]);
+    expect(() => new Headers(done?.response.headers)).not.toThrow();
+  });
+
   it("rejects a head that never ends", () => {
     const parser = createHttpResponseParser(10);
     expect(() => {
@@ -76,6 +121,19 @@ describe("createHttpResponseParser", () => {
 });
 
 describe("encodeHttpRequest", () => {
+  it("drops caller headers that could spoof hotfn's Fn_ headers or make the function send 100 Continue", () => {
+    const inv: Invocation = {
+      callId: "real", app: {} as Invocation["app"], route: {} as Invocation["route"], params: {}, method: "POST", url: "http://h/r/a",
+      headers: [["Fn_call_id", "spoofed"], ["FN-DEADLINE", "x"], ["fn_param_id", "1"], ["Expect", "100-continue"], ["Connection", "X-Hop"], ["X-Hop", "1"], ["X-Kept", "1"]],
+      body: new Uint8Array(0), priority: "sync",
+    };
+    const lines = dec.decode(encodeHttpRequest(inv, "2030-01-01T00:00:00.000Z")).split("\r\n");
+    expect(lines.filter((l) => /^fn[-_]/i.test(l))).toEqual(["Fn_call_id: real", "Fn_method: POST", "Fn_request_url: http://h/r/a", "Fn_deadline: 2030-01-01T00:00:00.000Z"]);
+    expect(lines).toContain("X-Kept: 1");
+    expect(lines.some((l) => /^(expect|x-hop|connection):/i.test(l))).toBe(false);
+  });
+
+
   it("writes the request line, caller headers, the Fn_ headers and Content-Length", () => {
     const inv: Invocation = {
       callId: "c1", app: {} as Invocation["app"], route: {} as Invocation["route"], params: { id: "4\r\n2" },

@@ -47,6 +47,31 @@ describe("createJsonResponseParser", () => {
   });
 });
 
+describe("createJsonResponseParser checks what reaches the caller", () => {
+  it("rejects status codes outside 200–599, bad header names and values", () => {
+    const cases: [unknown, RegExp][] = [
+      [{ protocol: { status_code: 100 } }, /bad status_code 100/],
+      [{ protocol: { status_code: 600 } }, /bad status_code 600/],
+      [{ protocol: { status_code: 200.5 } }, /bad status_code/],
+      [{ protocol: { headers: { "X Bad": ["1"] } } }, /bad response header name/],
+      [{ protocol: { headers: { "X-Bad": ["a\r\nSet-Cookie: x"] } } }, /bad value for response header X-Bad/],
+      [{ protocol: { headers: { "X-Bad": ["a\u0000"] } } }, /bad value for response header X-Bad/],
+      [{ protocol: { headers: { "X-Bad": [{ nested: 1 }] } } }, /bad value for response header X-Bad/],
+      [{ protocol: { headers: ["X-A"] } }, /protocol.headers is not an object/],
+      [{ content_type: "text/plain\r\nX: 1" }, /bad value for response header Content-Type/],
+    ];
+    for (const [answer, message] of cases) expect(() => feed(JSON.stringify(answer), 1000)).toThrow(message);
+  });
+
+  it("sends text header values as their UTF-8 bytes, drops Fn- headers and gives 204/205/304 no body", () => {
+    const done = feed(JSON.stringify({ body: "ignored", protocol: { status_code: 204, headers: { "X-Name": "café €", "X-N": 1, "Fn-Call-Id": "spoofed" } } }), 1000);
+    expect(done?.response.status).toBe(204);
+    expect(done?.response.body.length).toBe(0);
+    expect(done?.response.headers).toEqual([["X-Name", "caf\u00c3\u00a9 \u00e2\u0082\u00ac"], ["X-N", "1"]]);
+    expect(() => new Response(null, { status: 204, headers: done?.response.headers })).not.toThrow();
+  });
+});
+
 describe("createJsonScanner", () => {
   it("ignores braces inside strings and escaped quotes", () => {
     const scanner = createJsonScanner(1000);
@@ -56,6 +81,15 @@ describe("createJsonScanner", () => {
 });
 
 describe("encodeJsonRequest", () => {
+  it("drops caller headers named Fn-* / Fn_* and Expect", () => {
+    const inv: Invocation = {
+      callId: "c1", app: {} as Invocation["app"], route: {} as Invocation["route"], params: {}, method: "POST", url: "http://h/r/a/b",
+      headers: [["Fn_call_id", "x"], ["fn-deadline", "y"], ["Expect", "100-continue"], ["X-A", "1"]], body: new Uint8Array(0), priority: "sync",
+    };
+    expect(JSON.parse(dec.decode(encodeJsonRequest(inv, "2030-01-01T00:00:00.000Z"))).protocol.headers).toEqual({ "X-A": ["1"] });
+  });
+
+
   it("writes one line with the call, the body as a string and headers as lists", () => {
     const inv: Invocation = {
       callId: "c1", app: {} as Invocation["app"], route: {} as Invocation["route"], params: {}, method: "POST", url: "http://h/r/a/b",

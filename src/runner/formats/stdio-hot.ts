@@ -60,8 +60,7 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
       },
       stderr: (chunk) => stderr.write(chunk),
     },
-    signal,
-    route,
+    { startTimeoutMs: deps.startTimeoutMs, signal, route },
   );
   id = running.id;
 
