@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { decide, type PoolSnapshot } from "./policy.ts";
 
-const est = (mean: number, samples: number) => ({ mean, samples, stddev: 0 });
+const est = (mean: number, samples: number, stddev = 0) => ({ mean, samples, stddev });
 const base: PoolSnapshot = {
   idle: 0,
   busy: 1,
@@ -27,6 +27,8 @@ const cases: [string, Partial<PoolSnapshot>, "run" | "queue" | "launch"][] = [
   ["a 10 ms function queues behind one busy container", { waiting: 20, position: 20 }, "queue"],
   ["a 10 ms function with a queue longer than a cold start launches", { waiting: 100, position: 100 }, "launch"],
   ["a 2 s function launches rather than queue", { run: est(2000, 5) }, "launch"],
+  ["a function whose runs vary widely is planned on more than its mean", { waiting: 15, position: 15, run: est(40, 20, 20) }, "launch"],
+  ["the same mean with a steady run length queues", { waiting: 15, position: 15, run: est(40, 20, 0) }, "queue"],
   ["a call that waited past the bound launches", { oldestWaitMs: 1000 }, "launch"],
   ["calls overdue after a cold start get one launch, not one each", { oldestWaitMs: 1500, starting: 1, waiting: 16, position: 16 }, "queue"],
   ["overdue calls of a slow function still scale out by the estimate", { oldestWaitMs: 1500, starting: 1, waiting: 16, position: 16, run: est(1000, 5) }, "launch"],

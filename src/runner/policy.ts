@@ -11,9 +11,10 @@
  *    estimate must not strand a call; the calls that queued behind a cold start are all overdue at
  *    once, and one launch, not one each, is the answer to that — the estimate below decides the rest);
  * 5. estimate the wait of the newest waiter: ceil(position / (busy + starting)) × run length, where
- *    run length is the warm mean, or — with no warm sample yet — how long the oldest in-flight run has
- *    taken so far (a lower bound that grows while calls wait, so re-evaluation corrects it). Queue when
- *    that wait is below both the expected cold start and the queueing bound; launch otherwise.
+ *    run length is the warm mean plus one spread (a function whose runs vary is not planned on its
+ *    best case), or — with no warm sample yet — how long the oldest in-flight run has taken so far (a
+ *    lower bound that grows while calls wait, so re-evaluation corrects it). Queue when that wait is
+ *    below both the expected cold start and the queueing bound; launch otherwise.
  * Naive mode (HOTFN_SCALING=naive) is the original server: run when idle, else launch one per waiter.
  * @module
  */
@@ -62,7 +63,7 @@ export function decide(s: PoolSnapshot): Verdict {
   if (!s.everReady && s.starting > 0) return v("queue", "first launch in flight (single-flight)");
   if (s.oldestWaitMs >= s.maxQueueWaitMs && s.starting === 0) return v("launch", "waited past the queueing bound");
 
-  const runMs = s.run.samples > 0 ? Math.max(s.run.mean, 1) : Math.max(s.oldestBusyMs, 1);
+  const runMs = s.run.samples > 0 ? Math.max(s.run.mean + s.run.stddev, 1) : Math.max(s.oldestBusyMs, 1);
   const estimate = Math.ceil(s.position / capacity) * runMs;
   const budget = Math.min(s.coldStart.mean, s.maxQueueWaitMs);
   return estimate <= budget ? v("queue", "queueing is cheaper than a cold start", estimate) : v("launch", "a cold start is cheaper than queueing", estimate);

@@ -85,7 +85,6 @@ describe("createHttpResponseParser", () => {
       ["HTTP/1.1 200 OK\r\nX Bad: 1\r\nContent-Length: 0\r\n\r\n", /bad response header name/],
       ["HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 0\r\n\r\n", /bad value for response header X-Bad/],
       ["HTTP/1.1 200 OK\r\nX-Bad: a\0b\r\nContent-Length: 0\r\n\r\n", /bad value for response header X-Bad/],
-      ["HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello", /204 answer cannot have a body/],
     ];
     for (const [text, message] of cases) expect(() => parse(enc.encode(text), [])).toThrow(message);
   });
@@ -98,6 +97,10 @@ describe("createHttpResponseParser", () => {
     const notModified = parse(enc.encode("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"), []);
     expect(notModified?.response.body.length).toBe(0);
     expect(notModified?.rest.length).toBe(0);
+    // A 204 that declares a body anyway is framed by it, so the next answer still parses; the body goes.
+    const slip = parse(enc.encode("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 200"), []);
+    expect(slip?.response.body.length).toBe(0);
+    expect(dec.decode(slip?.rest)).toBe("HTTP/1.1 200");
     // 205 is framed by its Content-Length like any answer, and what it carried is dropped.
     const reset = parse(enc.encode("HTTP/1.1 205 Reset Content\r\nContent-Length: 3\r\n\r\nabc"), [20]);
     expect(reset?.response.body.length).toBe(0);

@@ -130,9 +130,10 @@ function parseHead(text: string, maxBody: number): { response: FunctionResponse;
       headers.push([name, value]);
     }
   }
-  if (endsAtHead(status)) {
-    // RFC 9110 §8.6: a 204 never has Content-Length; a 304's is the stored representation's, not a body.
-    if (status === 204 && length !== undefined && length !== 0) throw new FramingError(`a 204 answer cannot have a body (Content-Length ${length})`);
+  // RFC 9110 §8.6: a 204 has no body and a 304's Content-Length is the stored representation's, so
+  // both end at their head. A 204 that declares a body anyway (a common slip in hand-written
+  // functions) is framed by its Content-Length, to stay in step with the stream; the body is dropped.
+  if (endsAtHead(status) && !(status === 204 && length)) {
     return { response: { status, headers: crossing(headers), body: new Uint8Array(0) }, length: 0 };
   }
   if (length === undefined) throw new FramingError("the response has no Content-Length");
