@@ -194,4 +194,23 @@ describe("a task whose consumer never acknowledges", () => {
     expect((await lapsing.json(`/v1/calls/${id}`)).body.call.attempts).toBe(2);
     expect((await lapsing.json("/tasks", { method: "DELETE", body: { task: { id } } })).status).toBe(200);
   }, T);
+
+  it("takes the ack of the consumer that holds the task now, not of one whose lease lapsed", async () => {
+    const res = await lapsing.json(`/r/${APP}/short`, { method: "POST", body: "twice" });
+    const id = res.body.call_id as string;
+    const first = (await lapsing.json("/tasks")).body.task;
+    expect(first.id).toBe(id);
+    let second: Record<string, any> | null = null;
+    for (let i = 0; i < 50 && !second; i++) {
+      await Bun.sleep(100);
+      second = (await lapsing.json("/tasks")).body.task;
+    }
+    expect(second?.id).toBe(id);
+    expect(second?.lease).not.toBe(first.lease);
+    const stale = await lapsing.json("/tasks", { method: "DELETE", body: { task: { id, lease: first.lease, output: "stale" } } });
+    expect(stale.status).toBe(404);
+    const current = await lapsing.json("/tasks", { method: "DELETE", body: { task: { id, lease: second?.lease, output: "current" } } });
+    expect(current.status).toBe(200);
+    expect(await (await lapsing.fetch(`/v1/calls/${id}/output`)).text()).toBe("current");
+  }, T);
 });

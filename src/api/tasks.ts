@@ -13,8 +13,12 @@ import type { CallQueueRepo, ClaimedCall } from "../store/call-queue.ts";
 import type { ResolvedRoute, RouteCache } from "../store/route-cache.ts";
 import { readJson } from "./body.ts";
 
-/** The lease owner of calls handed out here. One for every node, so any node's door takes the ack. */
-export const TASKS_OWNER = "tasks";
+/**
+ * Calls handed out here are leased to `tasks#<token>`, a token per hand-out that the task carries as
+ * `lease`. An ack that sends it back must match it; one without it (a v1 client) is taken for any
+ * hand-out of this door, on any node.
+ */
+export const TASKS_PREFIX = "tasks#";
 
 /** Claims whose route vanished are closed as errors; past this many in one GET, answer "none". */
 const MAX_SKIPPED = 20;
@@ -29,6 +33,7 @@ export interface TasksDeps {
 const Ack = v.object({
   task: v.object({
     id: v.pipe(v.string(), v.minLength(1)),
+    lease: v.optional(v.pipe(v.string(), v.startsWith(TASKS_PREFIX, `lease must be the one GET /tasks handed out`))),
     status: v.optional(v.picklist(["success", "error", "timeout", "cancelled"], "must be success, error, timeout or cancelled"), "success"),
     error: v.optional(v.string()),
     output: v.optional(v.string()),
@@ -40,14 +45,15 @@ export function tasksApi({ queue, routeCache, leaseMs }: TasksDeps) {
   return new Hono()
     .get("/", async (c) => {
       for (let skipped = 0; skipped < MAX_SKIPPED; skipped++) {
-        const call = await queue.claim(TASKS_OWNER, leaseMs);
+        const lease = `${TASKS_PREFIX}${crypto.randomUUID()}`;
+        const call = await queue.claim(lease, leaseMs);
         if (!call) break;
         const resolved = await routeCache.resolve(call.appName, call.path).catch((err: unknown) => {
           if (err instanceof NotFound) return null;
           throw err;
         });
         if (resolved === null || resolved.route.path !== call.path) {
-          await queue.complete(call.id, TASKS_OWNER, {
+          await queue.complete(call.id, lease, {
             status: "error",
             startedAt: null,
             completedAt: new Date(),
@@ -57,14 +63,14 @@ export function tasksApi({ queue, routeCache, leaseMs }: TasksDeps) {
           continue;
         }
         // A consumer cannot renew: give it the route's whole run time on top of the lease.
-        await queue.renew(call.id, TASKS_OWNER, leaseMs + resolved.route.timeout * 1000);
-        return c.json({ task: taskJson(call, resolved) });
+        await queue.renew(call.id, lease, leaseMs + resolved.route.timeout * 1000);
+        return c.json({ task: { ...taskJson(call, resolved), lease } });
       }
       return c.json({ task: null });
     })
     .delete("/", async (c) => {
       const { task } = await readJson(c, Ack);
-      const done = await queue.complete(task.id, TASKS_OWNER, {
+      const done = await queue.complete(task.id, task.lease ?? { prefix: TASKS_PREFIX }, {
         status: task.status,
         startedAt: null,
         completedAt: new Date(),

@@ -23,7 +23,7 @@ import type { RouteCache } from "../store/route-cache.ts";
 import { toCallOutcome, toInvocation } from "./stored-call.ts";
 
 export interface AsyncWorkers {
-  /** The lease owner of this process's claims: `worker:<node>/<boot id>`. */
+  /** The lease owner of this process's claims: `worker:<node>/<boot id>`; each claim's token is `<owner>#<n>`. */
   readonly owner: string;
   /**
    * Takes back the claims of this node's previous process (it died: same node, another boot id),
@@ -51,6 +51,8 @@ export interface AsyncWorkersOptions {
 
 interface Running {
   call: ClaimedCall;
+  /** this claim's lease token */
+  lease: string;
   abort: AbortController;
   /** set when stop() gave the claim back: the run's late outcome must not be recorded */
   released: boolean;
@@ -68,6 +70,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
   const owner = `${prefix}${crypto.randomUUID().slice(0, 8)}`;
 
   let stopping = false;
+  let claims = 0;
   const loops: Promise<void>[] = [];
   const running = new Map<string, Running>();
   // Loops sleeping in a back-off; notify() wakes one. A notify with nobody asleep is kept, so a
@@ -98,16 +101,19 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
       if (delay > 0) await sleep(delay);
       if (stopping) break;
       try {
-        const call = await queue.claim(owner, leaseMs);
+        // A token per claim: if this claim's lease lapsed and the call came back to this process,
+        // the stale run can neither renew nor record over the new one.
+        const lease = `${owner}#${++claims}`;
+        const call = await queue.claim(lease, leaseMs);
         if (!call) {
           delay = nextDelay(delay);
           continue;
         }
         if (stopping) {
-          await queue.release(call.id, owner);
+          await queue.release(call.id, lease);
           break;
         }
-        const result = await runClaimed(call);
+        const result = await runClaimed(call, lease);
         delay = result === "retry-later" ? nextDelay(delay) : 0;
       } catch (err) {
         log.error("async worker failed; backing off", { err });
@@ -117,11 +123,11 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
   }
 
   /** Runs one claimed call to a recorded outcome, or back to the queue. */
-  async function runClaimed(call: ClaimedCall): Promise<"done" | "retry-later"> {
+  async function runClaimed(call: ClaimedCall, lease: string): Promise<"done" | "retry-later"> {
     const abort = new AbortController();
-    const renewal = setInterval(() => void renew(call.id, abort), Math.max(100, Math.floor(leaseMs / 3)));
-    const entry: Running = { call, abort, released: false, renewal };
-    running.set(call.id, entry);
+    const renewal = setInterval(() => void renew(call.id, lease, abort), Math.max(100, Math.floor(leaseMs / 3)));
+    const entry: Running = { call, lease, abort, released: false, renewal };
+    running.set(lease, entry);
     const clog = log.child({ call_id: call.id, app: call.appName, path: call.path, attempt: call.attempts });
     try {
       const resolved = await routeCache.resolve(call.appName, call.path).catch((err: unknown) => {
@@ -141,7 +147,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
         if (abort.signal.aborted) return "done";
         if (err instanceof HotfnError && (err.code === "busy" || err.code === "unavailable")) {
           clog.warn("async call returned to the queue", { reason: err.message });
-          await queue.release(call.id, owner);
+          await queue.release(call.id, lease);
           return "retry-later";
         }
         clog.error("async call failed in hotfn", { err });
@@ -151,13 +157,13 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
       return "done";
     } finally {
       clearInterval(renewal);
-      running.delete(call.id);
+      running.delete(lease);
     }
   }
 
-  async function renew(id: string, abort: AbortController): Promise<void> {
+  async function renew(id: string, lease: string, abort: AbortController): Promise<void> {
     try {
-      if (!(await queue.renew(id, owner, leaseMs)) && !abort.signal.aborted) {
+      if (!(await queue.renew(id, lease, leaseMs)) && !abort.signal.aborted) {
         log.warn("async call lease lost; abandoning the run", { call_id: id });
         abort.abort(new Error("lease lost"));
       }
@@ -169,7 +175,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
   async function record(entry: Running, outcome: CallOutcome, clog: Logger): Promise<void> {
     for (let i = 1; i <= COMPLETE_TRIES && !entry.released; i++) {
       try {
-        if (!(await queue.complete(entry.call.id, owner, outcome))) clog.warn("async call outcome not recorded: lease no longer held");
+        if (!(await queue.complete(entry.call.id, entry.lease, outcome))) clog.warn("async call outcome not recorded: lease no longer held");
         return;
       } catch (err) {
         clog.error("async call outcome not recorded", { err, try: i });
@@ -182,7 +188,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
     owner,
 
     async start() {
-      const recovered = await queue.releaseOwnedBy(prefix, owner);
+      const recovered = await queue.releaseOwnedBy(prefix, `${owner}#`);
       if (recovered > 0) log.info("async calls of a previous run returned to the queue", { calls: recovered });
       for (let i = 0; i < config.asyncWorkers; i++) loops.push(loop());
     },
@@ -210,7 +216,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
           clearInterval(r.renewal);
           r.abort.abort(new Error("hotfn is stopping"));
           try {
-            await queue.release(r.call.id, owner);
+            await queue.release(r.call.id, r.lease);
           } catch (err) {
             log.error("async call not returned to the queue; its lease will lapse", { call_id: r.call.id, err });
           }

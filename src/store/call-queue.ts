@@ -37,6 +37,13 @@ export interface ClaimedCall {
   leaseUntil: number;
 }
 
+/**
+ * Who holds a claim: the exact lease token given to `claim` (callers make one per claim, so a
+ * holder whose lease lapsed and whose call was claimed again never passes for the new holder), or,
+ * for clients that cannot send a token back, any token starting with `prefix`.
+ */
+export type LeaseHolder = string | { prefix: string };
+
 export interface CallQueueRepo {
   /**
    * Stores the call as `queued`. Resolves only once the row is written: a caller may answer 202
@@ -52,17 +59,17 @@ export interface CallQueueRepo {
    */
   claim(owner: string, leaseMs: number): Promise<ClaimedCall | null>;
   /** Extends `owner`'s lease by `leaseMs` from now. False when the call is no longer `owner`'s. */
-  renew(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  renew(id: string, owner: LeaseHolder, leaseMs: number): Promise<boolean>;
   /**
    * Records the outcome (status, times, error, log, output) and drops the lease — only while the
    * lease is still `owner`'s. False (nothing written) when it is not: the call lapsed and was
    * requeued, or another owner holds it; the later run's outcome is the one kept.
    */
-  complete(id: string, owner: string, outcome: CallOutcome): Promise<boolean>;
+  complete(id: string, owner: LeaseHolder, outcome: CallOutcome): Promise<boolean>;
   /** Puts `owner`'s call back in the queue unfinished (shutdown, a busy runner). False when not held. */
-  release(id: string, owner: string): Promise<boolean>;
+  release(id: string, owner: LeaseHolder): Promise<boolean>;
   /**
-   * Requeues every call held by an owner whose name starts with `prefix` other than `except`:
+   * Requeues every call held by an owner whose name starts with `prefix` but not with `except`:
    * a restarted node takes back its dead predecessor's claims at once instead of waiting for their
    * leases to lapse. Returns how many were requeued.
    */
@@ -93,7 +100,10 @@ const requeued = { status: "queued", leaseOwner: null, leaseUntil: null, started
 
 export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions = {}): CallQueueRepo {
   const now = opts.now ?? Date.now;
-  const held = (id: string, owner: string) => and(eq(calls.id, id), eq(calls.leaseOwner, owner), eq(calls.status, "running"));
+  // substr, not LIKE: node names may contain `_`, a LIKE wildcard
+  const startsWith = (prefix: string) => sql`substr(${calls.leaseOwner}, 1, ${prefix.length}) = ${prefix}`;
+  const held = (id: string, owner: LeaseHolder) =>
+    and(eq(calls.id, id), typeof owner === "string" ? eq(calls.leaseOwner, owner) : startsWith(owner.prefix), eq(calls.status, "running"));
 
   return {
     async enqueue(call, maxQueued) {
@@ -172,9 +182,8 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
           and(
             eq(calls.status, "running"),
             isNotNull(calls.leaseUntil),
-            // substr, not LIKE: node names may contain `_`, a LIKE wildcard
-            sql`substr(${calls.leaseOwner}, 1, ${prefix.length}) = ${prefix}`,
-            except === undefined ? undefined : sql`${calls.leaseOwner} <> ${except}`,
+            startsWith(prefix),
+            except === undefined ? undefined : sql`not (${startsWith(except)})`,
           ),
         );
       return result.rowsAffected;
