@@ -31,7 +31,8 @@ async function route(s: TestServer, app: string, path: string, config: Record<st
   if (r.status !== 200) throw new Error(`route ${path}: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
-const call = (s: TestServer, app: string, path: string) => () => s.fetch(`/r/${app}${path}`, { method: "POST", body: "" });
+// Bun's fetch gives up on an answer after 60 s of its own accord; calls here may wait longer than that.
+const call = (s: TestServer, app: string, path: string) => () => s.fetch(`/r/${app}${path}`, { method: "POST", body: "", timeout: false } as RequestInit);
 
 interface Row {
   mode: string;
