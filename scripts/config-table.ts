@@ -10,7 +10,10 @@ const cell = (s: string) => s.replaceAll("|", "\\|");
 export function configTable(): string {
   const rows = Object.values(SETTINGS as Record<string, Setting>).map((s) => {
     const def = s.defaultDoc ?? (s.default === undefined ? "(none)" : `\`${s.default}\``);
-    return `| \`${s.env}\` | \`${s.flag}\` | ${cell(def)} | ${cell(s.help)} |`;
+    // A secret can also come from a file, so it can be mounted rather than put in the environment.
+    const env = s.secret ? `\`${s.env}\`, \`${s.env}_FILE\`` : `\`${s.env}\``;
+    const flag = s.secret ? `\`${s.flag}\`, \`${s.flag}-file\`` : `\`${s.flag}\``;
+    return `| ${env} | ${flag} | ${cell(def)} | ${cell(s.help)} |`;
   });
   return ["| env | flag | default | what |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }

@@ -5,6 +5,7 @@
  */
 
 export type ErrorCode =
+  | "unauthorized"
   | "not_found"
   | "conflict"
   | "invalid"
@@ -22,6 +23,14 @@ export class HotfnError extends Error {
     super(message, options);
     this.code = code;
     this.name = "HotfnError";
+  }
+}
+
+/** A request without the credential its door needs: missing, malformed and wrong read alike. */
+export class Unauthorized extends HotfnError {
+  constructor() {
+    super("unauthorized", "Unauthorized: send a valid token as Authorization: Bearer <token>");
+    this.name = "Unauthorized";
   }
 }
 

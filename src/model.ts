@@ -35,13 +35,18 @@ export interface Route {
   timeout: number;
   /** seconds an idle hot container lives */
   idleTimeout: number;
+  /**
+   * who the function runs as: "" (default) the image's own non-root USER, else 65534 (nobody);
+   * "root" or "0" opts out and runs it as root; otherwise a `user[:group]` of the image
+   */
+  user: string;
   headers: HeaderMap;
   config: StringMap;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export const ROUTE_DEFAULTS = { type: "sync", format: "default", memory: 128, timeout: 30, idleTimeout: 30 } as const;
+export const ROUTE_DEFAULTS = { type: "sync", format: "default", memory: 128, timeout: 30, idleTimeout: 30, user: "" } as const;
 
 /** What a caller sent, kept with an async call so a worker can replay it. */
 export interface CallRequest {

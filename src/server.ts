@@ -4,15 +4,18 @@
  * @module
  */
 import { createApp } from "./api/app.ts";
-import type { Config } from "./config.ts";
+import { type Config, isLoopback, VERSION } from "./config.ts";
 import { createEngine } from "./docker/engine.ts";
+import { createImagePolicy } from "./image-policy.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { createAsyncQueue } from "./queue/async-queue.ts";
+import { createClaims } from "./queue/claims.ts";
 import { createAsyncWorkers } from "./queue/worker.ts";
 import { createLauncher, type HotfnLauncher } from "./runner/launcher.ts";
 import { createRunner, type RunnerStats } from "./runner/runner.ts";
 import { openStore } from "./store/index.ts";
+import { createPruner } from "./store/retention.ts";
 
 export interface RunningServer {
   url: string;
@@ -23,9 +26,19 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const instanceId = Bun.randomUUIDv7();
-  const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, log });
-  const engine = createEngine({ dockerHost: config.dockerHost, nodeId: config.nodeId, instanceId, log });
-  const launcher = createLauncher({ engine, config, log, instanceId });
+  warnOfOpenDoors(config, log);
+  const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
+  const images = createImagePolicy(config.allowedImages);
+  const engine = createEngine({ dockerHost: config.dockerHost, nodeId: config.nodeId, instanceId, log, pull: config.pull, cpusPerGb: config.cpusPerGb });
+  const launcher = createLauncher({
+    engine,
+    nodeId: config.nodeId,
+    maxResponseBody: config.maxResponseBody,
+    images,
+    readyTimeoutMs: config.readyTimeoutMs,
+    log,
+    instanceId,
+  });
   await reconcile(engine, launcher, config, log);
 
   // Metrics read the runner's pools at scrape time, and the runner reports to metrics: bind late.
@@ -46,10 +59,33 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // A changed or deleted route (or app config) retires the containers built from the old definition.
   store.changes.on((c) => c.kind !== "created" && runner.retire(c.appName, c.path));
 
-  const workers = createAsyncWorkers({ queue: store.queue, routeCache: store.routeCache, runner, config, log });
-  const queue = createAsyncQueue({ queue: store.queue, maxQueued: config.maxQueued, onEnqueued: () => workers.notify() });
+  const claims = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });
+  const workers = createAsyncWorkers({
+    claims,
+    releaseOwnedBy: (prefix, except) => store.queue.releaseOwnedBy(prefix, except),
+    runner,
+    workers: config.asyncWorkers,
+    nodeId: config.nodeId,
+    log,
+  });
+  const queue = createAsyncQueue({ queue: store.queue, bounds: { calls: config.maxQueued, bytes: config.maxQueuedBytes }, onEnqueued: () => workers.notify() });
   await workers.start();
-  const app = createApp({ config, log, store, runner, queue, metrics });
+  const pruner = createPruner({ calls: store.calls, retentionMs: config.callRetentionMs, log });
+  pruner.start();
+  const app = createApp({
+    version: VERSION,
+    log,
+    store,
+    runner,
+    queue,
+    claims,
+    metrics,
+    tokens: { apiToken: config.apiToken, workerToken: config.workerToken, invokeToken: config.invokeToken },
+    images,
+    maxApiBody: config.maxApiBody,
+    maxRequestBody: config.maxRequestBody,
+    maxMemoryMiB: config.maxMemoryMiB,
+  });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
@@ -59,7 +95,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     // this (test/limits.test.ts holds it to that); idle and slow clients are.
     idleTimeout: config.connIdleTimeoutS,
   });
-  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  const url = `http://${reachableHost(config.host)}:${server.port}`;
   log.info("listening", { url, port: server.port, db: redact(config.dbUrl), node: config.nodeId, instance: instanceId });
 
   return {
@@ -69,14 +105,31 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const until = Date.now() + config.shutdownGraceMs;
       const left = () => Math.max(0, until - Date.now());
       // Stop claiming async work at once, while in-flight HTTP calls finish; then the containers.
-      await Promise.all([withGrace(server.stop(false), config.shutdownGraceMs, () => server.stop(true)), workers.stop(config.shutdownGraceMs)]);
+      await Promise.all([
+        withGrace(server.stop(false), config.shutdownGraceMs, () => server.stop(true)),
+        workers.stop(config.shutdownGraceMs),
+        pruner.stop(),
+      ]);
       await runner.stop(left());
-      const removed = await launcher.removeAll().catch(() => 0);
+      const removed = await launcher.removeAll().catch((err: unknown) => {
+        // Docker went away: the next start's reconcile removes what is left (they carry our labels).
+        log.warn("containers not removed at shutdown; the next start removes them", { err });
+        return 0;
+      });
       if (removed > 0) log.info("containers removed", { removed });
       await store.close();
       log.info("stopped");
     },
   };
+}
+
+/** Says at every start which doors are open to anyone who reaches hotfn. */
+function warnOfOpenDoors(config: Config, log: Logger): void {
+  if (config.apiToken === undefined && !isLoopback(config.host)) {
+    log.warn(`HOTFN_INSECURE: listening on ${config.host} without an API token; anyone who reaches this port can run any image and read every app's config`);
+  }
+  if (config.apiToken === undefined) log.info("no API token (HOTFN_API_TOKEN): /v1 and /metrics are open to this host's users");
+  if (config.workerToken === undefined && config.apiToken === undefined) log.info("no worker or API token: the /tasks door is closed");
 }
 
 /** hotfn serves its API without Docker; calls then answer 503 until an engine answers. */
@@ -100,6 +153,12 @@ async function withGrace(work: Promise<unknown>, ms: number, onTimeout: () => un
   });
   await Promise.race([work, timeout]);
   clearTimeout(timer);
+}
+
+/** A host to reach the server by: loopback for the unspecified addresses, brackets for IPv6. */
+function reachableHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 function redact(url: string): string {

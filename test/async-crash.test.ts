@@ -52,11 +52,15 @@ describe("async calls across a SIGKILL", () => {
 
     // 500 calls, 50 at a time; each sleeps 100-149 ms and answers "slept <ms>"
     const ids: string[] = [];
+    /** what each call was sent: a finished call keeps its output, not its request */
+    const sent = new Map<string, string>();
     for (let i = 0; i < N; i += 50) {
       const batch = await Promise.all(
         Array.from({ length: 50 }, async (_, j) => {
-          const res = await first.json(`/r/${APP}/work`, { method: "POST", body: String(100 + ((i + j) % 50)), headers: { "content-type": "text/plain" } });
+          const body = String(100 + ((i + j) % 50));
+          const res = await first.json(`/r/${APP}/work`, { method: "POST", body, headers: { "content-type": "text/plain" } });
           expect(res.status).toBe(202);
+          sent.set(res.body.call_id, body);
           return res.body.call_id as string;
         }),
       );
@@ -83,8 +87,7 @@ describe("async calls across a SIGKILL", () => {
       expect(new Set(after.map((r) => r.id))).toEqual(new Set(ids));
       for (const r of after) {
         expect({ id: r.id, status: r.status }).toEqual({ id: r.id, status: "success" });
-        const ms = new TextDecoder().decode(r.payload);
-        expect(r.output ? new TextDecoder().decode(r.output) : null).toBe(`slept ${ms}`);
+        expect(r.output ? new TextDecoder().decode(r.output) : null).toBe(`slept ${sent.get(r.id)}`);
       }
       // the calls the kill caught running were claimed and run again
       for (const id of runningAtKill) expect(after.find((r) => r.id === id)!.attempts).toBeGreaterThanOrEqual(2);

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { startServer, type TestServer } from "./helpers/server.ts";
 
 let s: TestServer;
+/** The worker door's token: without one, /tasks is closed (test/auth.test.ts). */
+const WORKER = `worker-${crypto.randomUUID()}`;
 beforeAll(async () => {
-  s = await startServer();
+  s = await startServer({ env: { HOTFN_WORKER_TOKEN: WORKER }, auth: WORKER });
   await s.json("/v1/apps/calls-app/routes", { method: "POST", body: { route: { path: "/nested/fn", image: "busybox" } } });
   await s.json("/v1/apps/calls-app/routes", { method: "POST", body: { route: { path: "/top", image: "busybox" } } });
 });

@@ -74,6 +74,53 @@ describe("loadConfig", () => {
     expect(r.kind === "errors" && r.errors.join()).toContain("--port needs a value");
   });
 
+  it("reads a secret from its _FILE (or -file flag), trailing newline removed, and never prints it", () => {
+    const files: Record<string, string> = { "/run/secrets/api": "from-the-file-0123456789\n", "/run/secrets/empty": "" };
+    const read = (path: string) => {
+      if (!(path in files)) throw Object.assign(new Error("nope"), { code: "ENOENT" });
+      return files[path]!;
+    };
+    const fromFile = loadConfig([], { HOTFN_API_TOKEN_FILE: "/run/secrets/api" }, read);
+    expect(fromFile.kind === "config" && fromFile.config.apiToken).toBe("from-the-file-0123456789");
+    const fromFlag = loadConfig(["--worker-token-file", "/run/secrets/api"], {}, read);
+    expect(fromFlag.kind === "config" && fromFlag.config.workerToken).toBe("from-the-file-0123456789");
+
+    const bad = loadConfig([], { HOTFN_API_TOKEN: "too-short", HOTFN_WORKER_TOKEN_FILE: "/run/secrets/missing", HOTFN_INVOKE_TOKEN_FILE: "/run/secrets/empty" }, read);
+    if (bad.kind !== "errors") throw new Error(`expected errors, got ${bad.kind}`);
+    const text = bad.errors.join("\n");
+    expect(text).toContain("HOTFN_API_TOKEN (--api-token) = (hidden): must be at least 16 characters");
+    expect(text).not.toContain("too-short");
+    expect(text).toContain("HOTFN_WORKER_TOKEN_FILE");
+    expect(text).toContain("ENOENT");
+    expect(text).toContain("the file is empty");
+    const both = loadConfig([], { HOTFN_API_TOKEN: "a".repeat(20), HOTFN_API_TOKEN_FILE: "/run/secrets/api" }, read);
+    expect(both.kind === "errors" && both.errors.join()).toContain("HOTFN_API_TOKEN and HOTFN_API_TOKEN_FILE are both set");
+  });
+
+  it("listens on loopback without an API token, everywhere with one, and refuses a non-loopback HOST without one unless HOTFN_INSECURE=1", () => {
+    const plain = loadConfig([], {});
+    expect(plain.kind === "config" && plain.config.host).toBe("127.0.0.1");
+    const token = "t".repeat(32);
+    const guarded = loadConfig([], { HOTFN_API_TOKEN: token });
+    expect(guarded.kind === "config" && guarded.config.host).toBe("0.0.0.0");
+    const pinned = loadConfig(["--host", "127.0.0.2"], { HOTFN_API_TOKEN: token });
+    expect(pinned.kind === "config" && pinned.config.host).toBe("127.0.0.2");
+    for (const host of ["0.0.0.0", "::", "10.1.2.3", "myhost.example.com"]) {
+      const r = loadConfig([], { HOST: host });
+      expect(r.kind === "errors" && r.errors.join(), host).toContain("HOTFN_INSECURE=1");
+      const insecure = loadConfig([], { HOST: host, HOTFN_INSECURE: "1" });
+      expect(insecure.kind === "config" && insecure.config.host).toBe(host);
+    }
+    for (const host of ["localhost", "127.0.0.1", "127.8.9.10", "::1", "[::1]"]) expect(loadConfig([], { HOST: host }).kind, host).toBe("config");
+  });
+
+  it("reads durations and lists", () => {
+    const r = loadConfig([], { HOTFN_CALL_RETENTION: "12h", HOTFN_ALLOWED_IMAGES: " a/*, b/** ,", HOTFN_CPUS_PER_GB: "0.5" });
+    expect(r.kind === "config" && r.config).toMatchObject({ callRetentionMs: 12 * 3600_000, allowedImages: ["a/*", "b/**"], cpusPerGb: 0.5 });
+    expect(loadConfig([], {}).kind === "config" && (loadConfig([], {}) as { config: { callRetentionMs: number } }).config.callRetentionMs).toBe(7 * 86_400_000);
+    expect(loadConfig([], { HOTFN_CALL_RETENTION: "soon" }).kind).toBe("errors");
+  });
+
   it("answers --help and --version before looking at anything else", () => {
     const help = loadConfig(["--port", "abc", "--help"], {});
     expect(help.kind).toBe("help");

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { configWith } from "../src/config.ts";
+import { createImagePolicy } from "../src/image-policy.ts";
 import { createEngine, type Engine } from "../src/docker/engine.ts";
 import { FunctionFailed, FunctionTimeout, Unavailable } from "../src/errors.ts";
 import { createLogger } from "../src/log.ts";
@@ -23,16 +23,18 @@ setDefaultTimeout(30_000);
 
 const node = `test-launcher-${crypto.randomUUID().slice(0, 8)}`;
 const instanceId = crypto.randomUUID();
-const config = configWith({ nodeId: node, maxResponseBody: 64 * 1024 });
 const log = createLogger("silent");
-const engine = createEngine({ dockerHost: config.dockerHost, nodeId: node, instanceId, log });
-const launcher: HotfnLauncher = createLauncher({ engine, config, log, instanceId, hotStartTimeoutMs: 10_000 });
+const DOCKER = "unix:///var/run/docker.sock";
+const engine = createEngine({ dockerHost: DOCKER, nodeId: node, instanceId, log });
+/** What every launcher of these tests shares: this node, a 64 KiB answer cap, any image. */
+const config = { nodeId: node, maxResponseBody: 64 * 1024, images: createImagePolicy(undefined) };
+const launcher: HotfnLauncher = createLauncher({ engine, ...config, log, instanceId, readyTimeoutMs: 10_000 });
 
 const at = new Date();
 const app: App = { name: "lapp", config: { "app-setting": "from-app", SHARED: "app" }, createdAt: at, updatedAt: at };
 
 function route(o: Partial<Route> & { image: string }): Route {
-  return { appName: app.name, path: "/fn", type: "sync", format: "default", memory: 128, timeout: 30, idleTimeout: 30, headers: {}, config: {}, createdAt: at, updatedAt: at, ...o };
+  return { appName: app.name, path: "/fn", type: "sync", format: "default", memory: 128, timeout: 30, idleTimeout: 30, user: "", headers: {}, config: {}, createdAt: at, updatedAt: at, ...o };
 }
 
 function invocation(r: Route, body = "", o: Partial<Invocation> = {}): Invocation {
@@ -160,7 +162,7 @@ describe("a missing image", () => {
       );
       for (const err of await Promise.all(calls)) {
         expect(err).toBeInstanceOf(FunctionFailed);
-        expect(err.message).toStartWith("image hotfn-test/does-not-exist:1 is not available: not present locally and could not be pulled: ");
+        expect(err.message).toBe("image hotfn-test/does-not-exist:1 is not present on this node and could not be pulled; hotfn's log has the registry's answer");
       }
     });
   }
@@ -369,11 +371,12 @@ describe("http-stream specifics", () => {
     }
   });
 
-  it("a start that takes too long is a FunctionTimeout and leaves nothing behind", async () => {
-    const slow = createLauncher({ engine, config, log, instanceId, hotStartTimeoutMs: 1 });
+  it("a function that does not open its socket within the ready timeout is a FunctionFailed that says so, and leaves nothing behind", async () => {
+    const slow = createLauncher({ engine, ...config, log, instanceId, readyTimeoutMs: 200 });
     // busybox cat never opens a socket
     const err = await slow.startHot(app, route({ format: "http-stream", image: IMAGES.bbEcho }), deadline()).catch((e) => e);
-    expect(err).toBeInstanceOf(FunctionTimeout);
+    expect(err).toBeInstanceOf(FunctionFailed);
+    expect(err.message).toContain("did not open its socket within 200 ms");
     expect(await eventuallyNone("hotfn.format=http-stream", IMAGES.bbEcho)).toBe(true);
   });
 
@@ -421,8 +424,8 @@ describe("http-stream specifics", () => {
   it("works with a very long node id, keeping hotfn's socket directories private (0700)", async () => {
     const tmpDir = mkdtempSync(join(tmpdir(), "hotfn-longnode-"));
     const longNode = `${node}-${"n".repeat(200)}`;
-    const longEngine = createEngine({ dockerHost: config.dockerHost, nodeId: longNode, instanceId, log });
-    const long = createLauncher({ engine: longEngine, config: { ...config, nodeId: longNode }, log, instanceId, tmpDir });
+    const longEngine = createEngine({ dockerHost: DOCKER, nodeId: longNode, instanceId, log });
+    const long = createLauncher({ engine: longEngine, ...config, nodeId: longNode, log, instanceId, tmpDir });
     const r = route({ format: "http-stream", image: IMAGES.echo });
     const c = await long.startHot(app, r, deadline());
     try {
@@ -445,7 +448,7 @@ describe("a Docker engine that does not answer", () => {
 
   for (const format of ["default", "http", "http-stream"] as const) {
     it(`a start that never answers fails with Unavailable and removes the container (${format})`, async () => {
-      const stuck = createLauncher({ engine: stuckStart, config, log, instanceId, startTimeoutMs: 1000 });
+      const stuck = createLauncher({ engine: stuckStart, ...config, log, instanceId, startTimeoutMs: 1000 });
       const r = route({ format, image: IMAGES.echo, path: `/stuck-${crypto.randomUUID().slice(0, 8)}` });
       let started = 0;
       const err = await (format === "default" ? stuck.runCold(invocation(r), createLogBuffer(10), deadline(), () => started++) : stuck.startHot(app, r, deadline())).catch((e) => e);
@@ -459,7 +462,7 @@ describe("a Docker engine that does not answer", () => {
   it("an abort while Docker creates the container removes it once created", async () => {
     let created: Promise<string> | undefined;
     const slowCreate: Engine = { ...engine, create: (spec) => (created = Bun.sleep(500).then(() => engine.create(spec))) };
-    const slow = createLauncher({ engine: slowCreate, config, log, instanceId });
+    const slow = createLauncher({ engine: slowCreate, ...config, log, instanceId });
     const err = await slow.startHot(app, route({ format: "http", image: IMAGES.echo }), AbortSignal.timeout(100)).catch((e) => e);
     expect(err).toBeInstanceOf(FunctionTimeout);
     expect(await gone(await created!)).toBe(true);
@@ -469,7 +472,7 @@ describe("a Docker engine that does not answer", () => {
 describe("clean-up", () => {
   it("removeLeftovers removes this node's containers of other instances, not its own", async () => {
     const otherId = crypto.randomUUID();
-    const other = createLauncher({ engine: createEngine({ dockerHost: config.dockerHost, nodeId: node, instanceId: otherId, log }), config, log, instanceId: otherId });
+    const other = createLauncher({ engine: createEngine({ dockerHost: DOCKER, nodeId: node, instanceId: otherId, log }), ...config, log, instanceId: otherId });
     const theirs = await other.startHot(app, route({ format: "http", image: IMAGES.echo }), deadline());
     const ours: HotContainer = await launcher.startHot(app, route({ format: "http", image: IMAGES.echo }), deadline());
     try {

@@ -346,7 +346,7 @@ describe("an app with 10,000 routes", () => {
     // Written through the store in-process (one route per batch, as the API writes them), then served.
     dir = mkdtempSync(join(tmpdir(), "hotfn-10k-"));
     const store = await openStore({ url: `file:${join(dir, "hotfn.db")}`, log: createLogger("silent") });
-    const base = { appName: "big", image: "busybox", type: "sync", format: "default", memory: 128, timeout: 30, idleTimeout: 30, headers: {}, config: {} } as const;
+    const base = { appName: "big", image: "busybox", type: "sync", format: "default", memory: 128, timeout: 30, idleTimeout: 30, user: "", headers: {}, config: {} } as const;
     for (let i = 0; i < ROUTES; i++) await store.routes.create({ ...base, path: `/fn/${String(i).padStart(5, "0")}` });
     await store.close();
     big = await startServer({ dir });

@@ -23,7 +23,7 @@ describe("adaptive scaling", () => {
     const results = await many(20, "scale", "/fast");
     expect(results.every((r) => r.status === 200)).toBe(true);
     const st = await stats("scale", "/fast");
-    expect(st.cold_starts.count).toBeLessThanOrEqual(5);
+    expect(st.cold_starts.count, JSON.stringify(st)).toBeLessThanOrEqual(5);
     expect(containersOf(s.node, "hotfn.route=/fast").length).toBeLessThanOrEqual(5);
   });
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync } from "node:fs";
 import { createApp } from "../src/api/app.ts";
-import { configWith } from "../src/config.ts";
+import { createImagePolicy } from "../src/image-policy.ts";
 import { createLogger } from "../src/log.ts";
 import { CALL_STATUSES, ROUTE_FORMATS, ROUTE_TYPES } from "../src/model.ts";
 import { openStore } from "../src/store/index.ts";
@@ -48,8 +48,10 @@ type Doc = {
 
 let s: TestServer;
 let doc: Doc;
+/** The API token: every /v1 operation (and /tasks, which falls back to it) is probed as a client holding it. */
+const TOKEN = `api-${crypto.randomUUID()}`;
 beforeAll(async () => {
-  s = await startServer();
+  s = await startServer({ env: { HOTFN_API_TOKEN: TOKEN }, auth: TOKEN });
   const res = await s.json("/v1/swagger.json");
   expect(res.status).toBe(200);
   doc = res.body;
@@ -127,7 +129,20 @@ describe("/v1/swagger.json", () => {
     try {
       // Only the route table is read: no handler runs, so dependencies beyond the store can be inert.
       const inert = new Proxy({}, { get: () => () => undefined });
-      const deps = { config: configWith(), log: createLogger("silent"), store, runner: inert, queue: inert, metrics: inert };
+      const deps = {
+        version: "0",
+        log: createLogger("silent"),
+        store,
+        runner: inert,
+        queue: inert,
+        claims: inert,
+        metrics: inert,
+        tokens: {},
+        images: createImagePolicy(undefined),
+        maxApiBody: 1024,
+        maxRequestBody: 1024,
+        maxMemoryMiB: 1024,
+      };
       const app = createApp(deps as unknown as Parameters<typeof createApp>[0]);
       const documented = new Set(operations().map((o) => `${o.method} ${doc.basePath}${o.path}`));
       const served = app.routes

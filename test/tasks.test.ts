@@ -1,7 +1,8 @@
 /**
  * The external worker door over real HTTP, on a node without in-process workers (so nothing but the
  * door takes queued calls, and no Docker is needed): GET /tasks (and /v1/tasks) hands each queued
- * async call to exactly one consumer; DELETE /tasks acknowledges it with its outcome.
+ * async call to exactly one consumer; DELETE /tasks acknowledges it with its outcome and the lease it
+ * came with. The door takes the worker token (test/auth.test.ts shows who else it turns away).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { IMAGES } from "./helpers/images.ts";
@@ -12,9 +13,11 @@ const T = 30_000;
 
 let s: TestServer;
 const APP = "tasks-app";
+const WORKER = `worker-${crypto.randomUUID()}`;
+const door = { env: { HOTFN_ASYNC_WORKERS: "0", HOTFN_WORKER_TOKEN: WORKER }, auth: WORKER };
 
 beforeAll(async () => {
-  s = await startServer({ env: { HOTFN_ASYNC_WORKERS: "0" } });
+  s = await startServer(door);
   const route = (path: string, extra = {}) =>
     s.json(`/v1/apps/${APP}/routes`, { method: "POST", body: { route: { path, image: IMAGES.echo, type: "async", format: "json", ...extra } } });
   expect((await route("/work", { config: { GREETING: "hi", "log-level": "debug" } })).status).toBe(200);
@@ -41,9 +44,12 @@ const take = async (door = "/tasks") => {
 const ack = (task: unknown) => s.json("/tasks", { method: "DELETE", body: { task } });
 const call = async (id: string) => (await s.json(`/v1/calls/${id}`)).body.call;
 
+/** Acknowledges a task as a success, with the lease it was handed out with. */
+const done = (task: Record<string, any> | null) => ack({ id: task!.id, lease: task!.lease });
+
 /** Takes every task the door hands out until it says none, acknowledging each as a success. */
 async function drain(): Promise<void> {
-  for (let t = await take(); t; t = await take()) expect((await ack({ id: t.id })).status).toBe(200);
+  for (let t = await take(); t; t = await take()) expect((await done(t)).status).toBe(200);
 }
 
 describe("GET /tasks", () => {
@@ -75,7 +81,7 @@ describe("GET /tasks", () => {
     expect(held.status).toBe("running");
     expect(held.attempts).toBe(1);
     expect(held.started_at).toBeString();
-    await ack({ id });
+    await done(task);
   }, T);
 
   it("keeps the route params of a call to a pattern route", async () => {
@@ -84,29 +90,29 @@ describe("GET /tasks", () => {
     const task = await take();
     expect(task).toMatchObject({ id, path: "/users/:id" });
     expect(task!.env_vars.FN_PARAM_ID).toBe("42");
-    await ack({ id });
+    await done(task);
   }, T);
 
   it("hands out oldest first", async () => {
     await drain();
     const ids = [await enqueue("/work", "1"), await enqueue("/work", "2"), await enqueue("/work", "3")];
-    const got = [(await take())!.id, (await take())!.id, (await take())!.id];
-    expect(got).toEqual(ids);
-    for (const id of ids) await ack({ id });
+    const got = [(await take())!, (await take())!, (await take())!];
+    expect(got.map((t) => t.id)).toEqual(ids);
+    for (const t of got) await done(t);
   }, T);
 
   it("never hands one task to two consumers taking at the same time", async () => {
     await drain();
     const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => enqueue("/work", `job ${i}`)));
     const consumers = Array.from({ length: 8 }, async (_, i) => {
-      const got: string[] = [];
-      for (let t = await take(i % 2 ? "/tasks" : "/v1/tasks"); t; t = await take(i % 2 ? "/tasks" : "/v1/tasks")) got.push(t.id);
+      const got: Record<string, any>[] = [];
+      for (let t = await take(i % 2 ? "/tasks" : "/v1/tasks"); t; t = await take(i % 2 ? "/tasks" : "/v1/tasks")) got.push(t);
       return got;
     });
     const taken = (await Promise.all(consumers)).flat();
     expect(taken.length).toBe(ids.length);
-    expect([...taken].sort()).toEqual([...ids].sort());
-    for (const id of taken) expect((await ack({ id })).status).toBe(200);
+    expect(taken.map((t) => t.id).sort()).toEqual([...ids].sort());
+    for (const t of taken) expect((await done(t)).status).toBe(200);
   }, T);
 });
 
@@ -114,8 +120,8 @@ describe("DELETE /tasks", () => {
   it("records a success with its output and log, visible through the calls API", async () => {
     await drain();
     const id = await enqueue("/work", "in");
-    await take();
-    const res = await ack({ id, status: "success", output: "the answer", log: "worked hard\n" });
+    const { lease } = (await take())!;
+    const res = await ack({ id, lease, status: "success", output: "the answer", log: "worked hard\n" });
     expect(res.status).toBe(200);
     expect(res.body.task).toEqual({ id, status: "success" });
     const done = await call(id);
@@ -129,8 +135,8 @@ describe("DELETE /tasks", () => {
   it("records an error with its message", async () => {
     await drain();
     const id = await enqueue("/work", "in");
-    await take();
-    expect((await ack({ id, status: "error", error: "consumer gave up" })).status).toBe(200);
+    const { lease } = (await take())!;
+    expect((await ack({ id, lease, status: "error", error: "consumer gave up" })).status).toBe(200);
     expect(await call(id)).toMatchObject({ status: "error", error: "consumer gave up" });
     const errors = await s.json(`/v1/apps/${APP}/calls/work?status=error`);
     expect(errors.body.calls.map((c: { id: string }) => c.id)).toContain(id);
@@ -145,17 +151,22 @@ describe("DELETE /tasks", () => {
     expect((await call(id)).status).toBe("success");
   }, T);
 
-  it("answers 404 for an unknown task, a task not handed out, and a second acknowledgement", async () => {
+  it("answers 404 for an unknown task, and 409 changing nothing for a task not handed out, an ack without its lease, a foreign lease, or a second acknowledgement", async () => {
     await drain();
-    expect((await ack({ id: "01890000-0000-7000-8000-000000000000" })).status).toBe(404);
+    expect((await ack({ id: "01890000-0000-7000-8000-000000000000", lease: "tasks#whatever" })).status).toBe(404);
     const queued = await enqueue("/work", "not taken");
-    const notTaken = await ack({ id: queued });
-    expect(notTaken.status).toBe(404);
+    const notTaken = await ack({ id: queued, lease: "tasks#guess" });
+    expect(notTaken.status).toBe(409);
     expect(notTaken.body.error.message).toContain(queued);
     expect((await call(queued)).status).toBe("queued");
-    await take();
-    expect((await ack({ id: queued })).status).toBe(200);
-    expect((await ack({ id: queued, status: "error" })).status).toBe(404);
+    const task = (await take())!;
+    const noLease = await ack({ id: queued, output: "forged" });
+    expect(noLease.status).toBe(409);
+    expect(noLease.body.error.message).toContain("lease");
+    expect((await ack({ id: queued, lease: "worker:some-node/1234#1", output: "forged" })).status).toBe(409);
+    expect((await call(queued)).status).toBe("running");
+    expect((await done(task)).status).toBe(200);
+    expect((await ack({ id: queued, lease: task.lease, status: "error" })).status).toBe(409);
     expect((await call(queued)).status).toBe("success");
   }, T);
 
@@ -173,7 +184,7 @@ describe("a task whose consumer never acknowledges", () => {
   let lapsing: TestServer;
   beforeAll(async () => {
     // the shortest lease hotfn takes (1 s) on a route with a 1 s timeout: the task comes back after 2 s
-    lapsing = await startServer({ env: { HOTFN_ASYNC_WORKERS: "0", HOTFN_ASYNC_LEASE: "1000" } });
+    lapsing = await startServer({ env: { ...door.env, HOTFN_ASYNC_LEASE: "1000" }, auth: WORKER });
     await lapsing.json(`/v1/apps/${APP}/routes`, { method: "POST", body: { route: { path: "/short", image: IMAGES.echo, type: "async", format: "json", timeout: 1 } } });
   }, T);
   afterAll(async () => {
@@ -192,7 +203,7 @@ describe("a task whose consumer never acknowledges", () => {
     }
     expect(again?.id).toBe(id);
     expect((await lapsing.json(`/v1/calls/${id}`)).body.call.attempts).toBe(2);
-    expect((await lapsing.json("/tasks", { method: "DELETE", body: { task: { id } } })).status).toBe(200);
+    expect((await lapsing.json("/tasks", { method: "DELETE", body: { task: { id, lease: again?.lease } } })).status).toBe(200);
   }, T);
 
   it("takes the ack of the consumer that holds the task now, not of one whose lease lapsed", async () => {
@@ -208,9 +219,38 @@ describe("a task whose consumer never acknowledges", () => {
     expect(second?.id).toBe(id);
     expect(second?.lease).not.toBe(first.lease);
     const stale = await lapsing.json("/tasks", { method: "DELETE", body: { task: { id, lease: first.lease, output: "stale" } } });
-    expect(stale.status).toBe(404);
+    expect(stale.status).toBe(409);
     const current = await lapsing.json("/tasks", { method: "DELETE", body: { task: { id, lease: second?.lease, output: "current" } } });
     expect(current.status).toBe(200);
     expect(await (await lapsing.fetch(`/v1/calls/${id}/output`)).text()).toBe("current");
+  }, T);
+});
+
+describe("a task whose consumers keep dying", () => {
+  let dying: TestServer;
+  beforeAll(async () => {
+    dying = await startServer({ env: { ...door.env, HOTFN_ASYNC_LEASE: "1000", HOTFN_ASYNC_MAX_ATTEMPTS: "2" }, auth: WORKER });
+    await dying.json(`/v1/apps/${APP}/routes`, { method: "POST", body: { route: { path: "/short", image: IMAGES.echo, type: "async", format: "json", timeout: 1 } } });
+  }, T);
+  afterAll(async () => {
+    await dying.stop();
+  }, T);
+
+  it("is tried HOTFN_ASYNC_MAX_ATTEMPTS times, then ends as an error that says it gave up, never handed out again", async () => {
+    const id = (await dying.json(`/r/${APP}/short`, { method: "POST", body: "doomed" })).body.call_id as string;
+    const handOuts: string[] = [];
+    let ended: Record<string, any> | undefined;
+    // Each consumer takes the task and dies (never acknowledges); its lease lapses after 2 s.
+    for (let i = 0; i < 100 && !ended; i++) {
+      const task = (await dying.json("/tasks")).body.task;
+      if (task) handOuts.push(task.id);
+      const c = (await dying.json(`/v1/calls/${id}`)).body.call;
+      if (c.status === "error") ended = c;
+      else await Bun.sleep(100);
+    }
+    expect(handOuts).toEqual([id, id]);
+    expect(ended).toMatchObject({ status: "error", attempts: 2 });
+    expect(ended!.error).toContain("gave up after 2 attempts");
+    expect((await dying.json("/tasks")).body.task).toBeNull();
   }, T);
 });

@@ -2,6 +2,7 @@
  * What the test function does, whatever its format: one behaviour per MODE (image env, or route config
  * `MODE`). Formats turn their framing into a Request and a Reply back into framing.
  */
+import { rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 
 export interface Request {
@@ -29,7 +30,8 @@ export const mode = process.env.MODE ?? "echo";
 /**
  * Runs one call. Modes:
  * - echo: answers the body; body `env` → the env as JSON, `request` → method/url/headers/call id as
- *   JSON; request header `x-status` sets the status; adds header `x-echo: 1`
+ *   JSON, `whoami` → its uid, gid and which of / and /tmp it can write, as JSON; request header
+ *   `x-status` sets the status; adds header `x-echo: 1`
  * - sleep: sleeps the ms given in the body (or SLEEP_MS, default 1000), answers `slept N`
  * - hog: allocates and touches 1 MiB blocks until the kernel kills it
  * - crash: exits with EXIT_CODE (default 3) in the middle of the call
@@ -67,6 +69,7 @@ export async function handle(req: Request): Promise<Reply> {
       const status = Number(req.headers["x-status"] ?? 200);
       const headers = { "x-echo": "1", "content-type": req.headers["content-type"] ?? "text/plain" };
       if (text === "env") return { status, headers: { ...headers, "content-type": "application/json" }, body: enc.encode(JSON.stringify(sortedEnv())) };
+      if (text === "whoami") return { status, headers: { ...headers, "content-type": "application/json" }, body: enc.encode(JSON.stringify(whoami())) };
       if (text === "request") {
         const { method, url, callId, headers: h } = req;
         return { status, headers: { ...headers, "content-type": "application/json" }, body: enc.encode(JSON.stringify({ method, url, callId, headers: h })) };
@@ -82,4 +85,18 @@ export function sortedEnv(): Record<string, string> {
 
 function reply(status: number, body: string, contentType = "text/plain"): Reply {
   return { status, headers: { "content-type": contentType }, body: enc.encode(body) };
+}
+
+/** Who the function runs as and where it may write: what hotfn's container lockdown promises. */
+function whoami(): { uid: number; gid: number; rootWritable: boolean; tmpWritable: boolean } {
+  const canWrite = (path: string) => {
+    try {
+      writeFileSync(path, "x");
+      rmSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, rootWritable: canWrite("/probe"), tmpWritable: canWrite(`/tmp/probe-${process.pid}`) };
 }

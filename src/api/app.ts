@@ -1,18 +1,20 @@
 /**
- * The HTTP application: request ids, body limits, the v1 routers, /r/ invocation, and the one error
- * handler. Built from its dependencies; holds no state of its own.
+ * The HTTP application: request ids, the doors' credentials, body limits, the v1 routers, /r/
+ * invocation, and the one error handler. Built from its dependencies; holds no state of its own.
  * @module
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { type Config, VERSION } from "../config.ts";
 import { TooLarge } from "../errors.ts";
+import type { ImagePolicy } from "../image-policy.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import type { Claims } from "../queue/claims.ts";
 import type { Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
 import { appsApi } from "./apps.ts";
+import { createDoors, type DoorTokens } from "./auth.ts";
 import { callsApi } from "./calls.ts";
 import { errorBody, handleError } from "./errors.ts";
 import { type AsyncEnqueuer, invokeApi } from "./invoke.ts";
@@ -21,21 +23,36 @@ import { statsApi } from "./stats.ts";
 import { swaggerDocument } from "./swagger.ts";
 import { tasksApi } from "./tasks.ts";
 
-export interface ApiDeps {
-  config: Config;
+export interface ApiOptions {
+  /** hotfn's version, as /version and the swagger document state it */
+  version: string;
   log: Logger;
   store: Store;
   runner: Runner;
   queue: AsyncEnqueuer;
+  /** the claim protocol behind /tasks, shared with the in-process workers */
+  claims: Claims;
   metrics: Metrics;
+  tokens: DoorTokens;
+  /** which images routes may use (HOTFN_ALLOWED_IMAGES) */
+  images: ImagePolicy;
+  /** largest /v1 and /tasks request body, bytes (HOTFN_MAX_API_BODY) */
+  maxApiBody: number;
+  /** largest /r request body, bytes (HOTFN_MAX_REQUEST_BODY) */
+  maxRequestBody: number;
+  /** MiB containers may reserve in all (HOTFN_MAX_MEMORY): a route needing more could never start */
+  maxMemoryMiB: number;
 }
 
-export function createApp({ config, log, store, runner, queue, metrics }: ApiDeps) {
+export function createApp(opts: ApiOptions) {
+  const { log, store, runner, queue, metrics, maxApiBody, maxRequestBody } = opts;
   const app = new Hono();
-  const swagger = swaggerDocument();
+  const doors = createDoors(opts.tokens);
+  const swagger = swaggerDocument(opts.version);
   const tooLarge = (limit: number) => () => {
     throw new TooLarge(`request body is larger than ${limit} bytes`);
   };
+  const isTasks = (path: string) => path === "/v1/tasks" || path.startsWith("/v1/tasks/");
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(async (c, next) => {
@@ -43,12 +60,18 @@ export function createApp({ config, log, store, runner, queue, metrics }: ApiDep
     await next();
     log.debug("request", { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });
-  app.use("/v1/*", bodyLimit({ maxSize: config.maxApiBody, onError: tooLarge(config.maxApiBody) }));
-  app.use("/r/*", bodyLimit({ maxSize: config.maxRequestBody, onError: tooLarge(config.maxRequestBody) }));
-  app.use("/tasks", bodyLimit({ maxSize: config.maxApiBody, onError: tooLarge(config.maxApiBody) }));
+  // The doors come before the body limits: nobody without the credential gets a body read.
+  app.use("/v1/*", (c, next) => (isTasks(c.req.path) ? next() : doors.api(c, next)));
+  app.use("/metrics", doors.api);
+  app.use("/tasks", doors.worker);
+  app.use("/v1/tasks", doors.worker);
+  app.use("/r/*", doors.invoke);
+  app.use("/v1/*", bodyLimit({ maxSize: maxApiBody, onError: tooLarge(maxApiBody) }));
+  app.use("/r/*", bodyLimit({ maxSize: maxRequestBody, onError: tooLarge(maxRequestBody) }));
+  app.use("/tasks", bodyLimit({ maxSize: maxApiBody, onError: tooLarge(maxApiBody) }));
 
   app.get("/", (c) => c.json({ hello: "world!", goto: "/v1/swagger.json" }));
-  const version = (c: { json: (o: unknown) => Response }) => c.json({ version: VERSION });
+  const version = (c: { json: (o: unknown) => Response }) => c.json({ version: opts.version });
   app.get("/version", version);
   app.get("/v1/version", version);
   app.get("/v1/swagger.json", (c) => c.json(swagger));
@@ -57,13 +80,13 @@ export function createApp({ config, log, store, runner, queue, metrics }: ApiDep
   const v1 = new Hono()
     .route("/apps", appsApi(store))
     .route("/apps", statsApi(store, metrics))
-    .route("/apps", routesApi(store, config))
+    .route("/apps", routesApi(store, { maxMemoryMiB: opts.maxMemoryMiB, images: opts.images }))
     .route("/", callsApi(store));
   app.route("/v1", v1);
-  const tasks = tasksApi({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });
+  const tasks = tasksApi({ claims: opts.claims, calls: store.calls });
   app.route("/tasks", tasks);
   app.route("/v1/tasks", tasks);
-  app.route("/r", invokeApi({ config, store, runner, queue }));
+  app.route("/r", invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken: doors.carriesHotfnToken }));
 
   app.notFound((c) => c.json(errorBody(`no such endpoint: ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => handleError(err, c, log.child({ request_id: c.get("requestId") })));

@@ -9,6 +9,7 @@ import { type ErrorCode, HotfnError, Invalid } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  unauthorized: 401,
   not_found: 404,
   conflict: 409,
   invalid: 400,
@@ -31,6 +32,8 @@ export function handleError(err: Error, c: Context, log: Logger): Response {
     const status = STATUS[err.code];
     if (status >= 500 && err.code !== "busy") log.warn(err.message, { code: err.code, status, path: c.req.path, err: err.cause ?? undefined });
     if (err.code === "busy" && "retryAfterSeconds" in err) c.header("Retry-After", String(err.retryAfterSeconds));
+    // RFC 6750 §3: a 401 names the scheme the client should use.
+    if (err.code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="hotfn"');
     return c.json(errorBody(err.message, err instanceof Invalid ? err.field : undefined), status);
   }
   // Our own fault (including a Docker failure we could not classify): logged whole, shown to nobody.

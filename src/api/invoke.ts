@@ -6,7 +6,6 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import type { Config } from "../config.ts";
 import { TooLarge } from "../errors.ts";
 import { crossing } from "../runner/formats/headers.ts";
 import type { Route } from "../model.ts";
@@ -19,13 +18,20 @@ export interface AsyncEnqueuer {
 }
 
 export interface InvokeDeps {
-  config: Config;
+  /** largest call body, bytes (HOTFN_MAX_REQUEST_BODY) */
+  maxRequestBody: number;
   store: Store;
   runner: Runner;
   queue: AsyncEnqueuer;
+  /** True for an Authorization value that carries one of hotfn's tokens: it never reaches a function. */
+  carriesHotfnToken(authorization: string): boolean;
 }
 
-export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
+export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken }: InvokeDeps) {
+  // hotfn's own credentials are not the function's to see, nor to keep with a stored async call.
+  const forFunction = (headers: Headers) =>
+    crossing(headers.entries()).filter(([name, value]) => name.toLowerCase() !== "authorization" || !carriesHotfnToken(value));
+
   return new Hono().all("/:app/*", async (c) => {
     const appName = c.req.param("app");
     const prefix = `/r/${appName}`;
@@ -44,8 +50,8 @@ export function invokeApi({ config, store, runner, queue }: InvokeDeps) {
       params,
       method: c.req.method,
       url: c.req.url,
-      headers: crossing(c.req.raw.headers.entries()),
-      body: await readBody(c, config.maxRequestBody),
+      headers: forFunction(c.req.raw.headers),
+      body: await readBody(c, maxRequestBody),
     };
 
     if (route.type === "async") {

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { Invalid } from "../errors.ts";
 import { ROUTE_DEFAULTS } from "../model.ts";
+import type { ImagePolicy } from "../image-policy.ts";
 import type { Store } from "../store/index.ts";
 import type { RoutePatch } from "../store/routes.ts";
 import { parseParam, readJson, readPaging } from "./body.ts";
@@ -14,11 +15,21 @@ import { routeJson } from "./serialize.ts";
 
 const routeParam = (raw: string) => (raw.startsWith("/") ? raw : `/${raw}`);
 
-/** `maxMemoryMiB`: HOTFN_MAX_MEMORY; a route that needs more could never start. */
-export function routesApi(store: Store, { maxMemoryMiB }: { maxMemoryMiB: number }) {
-  const fitsBudget = (memory: number | undefined) => {
-    if (memory !== undefined && memory > maxMemoryMiB) {
+export interface RoutesApiOptions {
+  /** HOTFN_MAX_MEMORY: a route that needs more could never start */
+  maxMemoryMiB: number;
+  /** HOTFN_ALLOWED_IMAGES: a route's image is refused when written, not when called */
+  images: ImagePolicy;
+}
+
+export function routesApi(store: Store, { maxMemoryMiB, images }: RoutesApiOptions) {
+  /** Throws Invalid for what this hotfn would refuse to run. */
+  const checkRunnable = (route: RouteInput) => {
+    if (route.memory !== undefined && route.memory > maxMemoryMiB) {
       throw new Invalid(`route.memory: must be at most ${maxMemoryMiB} MiB, what this hotfn may reserve for containers (HOTFN_MAX_MEMORY)`, "route.memory");
+    }
+    if (route.image !== undefined && !images.allows(route.image)) {
+      throw new Invalid(`route.image: ${route.image} is not allowed here (HOTFN_ALLOWED_IMAGES: ${images.patterns?.join(", ")})`, "route.image");
     }
   };
   return new Hono()
@@ -31,7 +42,7 @@ export function routesApi(store: Store, { maxMemoryMiB }: { maxMemoryMiB: number
       const { route } = await readJson(c, RouteWrapper);
       if (route.path === undefined) throw new Invalid("route.path: is required", "route.path");
       if (route.image === undefined) throw new Invalid("route.image: is required", "route.image");
-      fitsBudget(route.memory);
+      checkRunnable(route);
       const created = await store.routes.create({
         appName: app,
         path: route.path,
@@ -41,6 +52,7 @@ export function routesApi(store: Store, { maxMemoryMiB }: { maxMemoryMiB: number
         memory: route.memory ?? ROUTE_DEFAULTS.memory,
         timeout: route.timeout ?? ROUTE_DEFAULTS.timeout,
         idleTimeout: route.idle_timeout ?? ROUTE_DEFAULTS.idleTimeout,
+        user: route.user ?? ROUTE_DEFAULTS.user,
         headers: normalizeHeaders(route.headers) ?? {},
         config: route.config ?? {},
       });
@@ -54,7 +66,7 @@ export function routesApi(store: Store, { maxMemoryMiB }: { maxMemoryMiB: number
       const path = routeParam(c.req.param("route"));
       const { route } = await readJson(c, RouteWrapper);
       if (route.path !== undefined && route.path !== path) throw new Invalid("route.path: is read-only", "route.path");
-      fitsBudget(route.memory);
+      checkRunnable(route);
       const updated = await store.routes.update(c.req.param("app"), path, toPatch(route));
       return c.json({ message: "Route successfully updated", route: routeJson(updated) });
     })
@@ -72,6 +84,7 @@ function toPatch(r: RouteInput): RoutePatch {
   if (r.memory !== undefined) patch.memory = r.memory;
   if (r.timeout !== undefined) patch.timeout = r.timeout;
   if (r.idle_timeout !== undefined) patch.idleTimeout = r.idle_timeout;
+  if (r.user !== undefined) patch.user = r.user;
   if (r.headers !== undefined) patch.headers = normalizeHeaders(r.headers)!;
   if (r.config !== undefined) patch.config = r.config;
   return patch;

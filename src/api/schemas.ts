@@ -4,7 +4,6 @@
  * @module
  */
 import * as v from "valibot";
-import { MACHINE_MEMORY_MIB } from "../config.ts";
 import { ROUTE_FORMATS, ROUTE_TYPES } from "../model.ts";
 import { routePathProblem } from "../paths.ts";
 
@@ -60,11 +59,19 @@ export const Route = v.object({
       v.integer("memory must be a whole number of MiB"),
       // Docker refuses a memory limit under 6 MiB.
       v.minValue(6, "memory must be at least 6 MiB"),
-      v.maxValue(MACHINE_MEMORY_MIB, `memory must be at most this machine's ${MACHINE_MEMORY_MIB} MiB`),
+      // The real bound is HOTFN_MAX_MEMORY, checked where the route is written (routes.ts).
+      v.maxValue(1024 * 1024, "memory must be at most 1048576 MiB"),
     ),
   ),
   timeout: v.optional(seconds("timeout")),
   idle_timeout: v.optional(seconds("idle_timeout")),
+  user: v.optional(
+    v.pipe(
+      v.string("user must be a string"),
+      v.regex(/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?)?$/, "user must be empty, root, or user[:group] (names or numeric ids)"),
+      v.description('Who the function runs as: "" (default) is the image\'s own non-root USER, else uid 65534 (nobody); "root" runs it as root.'),
+    ),
+  ),
   headers: v.optional(headerMap),
   config: v.optional(configMap),
 });

@@ -20,6 +20,7 @@ export function routeJson(r: Route) {
     memory: r.memory,
     timeout: r.timeout,
     idle_timeout: r.idleTimeout,
+    user: r.user,
     headers: r.headers,
     config: r.config,
     created_at: time(r.createdAt),

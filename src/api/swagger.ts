@@ -6,7 +6,6 @@
  */
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
-import { VERSION } from "../config.ts";
 import { CALL_STATUSES } from "../model.ts";
 import { App, AppWrapper, Route, RouteWrapper } from "./schemas.ts";
 
@@ -53,7 +52,7 @@ export const ENDPOINTS: Record<string, Partial<Record<Method, Op>>> = {
   },
   "/tasks": {
     get: { summary: "Take the next queued async call; no other consumer gets it ({\"task\": null} when none waits).", ok: "TaskWrapper" },
-    delete: { summary: "Acknowledge a task taken with GET /tasks, with its outcome.", body: "TaskAck", ok: null, errors: [400, 404, 413, 415] },
+    delete: { summary: "Acknowledge a task taken with GET /tasks, with its outcome and its lease (409 without the current lease).", body: "TaskAck", ok: null, errors: [400, 404, 409, 413, 415] },
   },
 };
 
@@ -91,9 +90,9 @@ const definitions = {
     timeout: { type: "integer" },
     memory: { type: "integer" },
     env_vars: { type: "object", additionalProperties: str },
-    lease: { type: "string", description: "this hand-out's token; send it back with the ack so a consumer whose lease lapsed cannot acknowledge" },
+    lease: { type: "string", description: "this hand-out's token; the ack must send it back: a consumer whose lease lapsed cannot acknowledge" },
   }),
-  TaskAck: obj({ task: obj({ id: str, lease: str, status: { type: "string", enum: ["success", "error", "timeout", "cancelled"], default: "success" }, error: str, output: str, log: str }, ["id"]) }, ["task"]),
+  TaskAck: obj({ task: obj({ id: str, lease: str, status: { type: "string", enum: ["success", "error", "timeout", "cancelled"], default: "success" }, error: str, output: str, log: str }, ["id", "lease"]) }, ["task"]),
   TaskWrapper: obj({ task: ref("Task") }, ["task"]),
   Version: obj({ version: str }),
   ErrorBody: obj({ message: str, fields: str }),
@@ -107,13 +106,14 @@ const QUERY: Record<string, object> = {
 };
 
 /** The Swagger 2.0 document served at /v1/swagger.json. */
-export function swaggerDocument() {
+export function swaggerDocument(version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [path, ops] of Object.entries(ENDPOINTS)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(ops) as [Method, Op][]) {
       const responses: Record<string, unknown> = { 200: { description: "OK", ...(op.ok ? { schema: ref(op.ok) } : {}) } };
-      for (const code of op.errors ?? []) responses[code] = { description: "Error", schema: ref("Error") };
+      // 401: when the server has a token for this door and the request lacks it.
+      for (const code of [401, ...(op.errors ?? [])]) responses[code] = { description: "Error", schema: ref("Error") };
       responses.default = { description: "Unexpected error", schema: ref("Error") };
       paths[path][method] = {
         summary: op.summary,
@@ -128,10 +128,13 @@ export function swaggerDocument() {
   }
   return {
     swagger: "2.0",
-    info: { title: "hotfn", description: "Fn v1 API, served by hotfn", version: VERSION },
+    info: { title: "hotfn", description: "Fn v1 API, served by hotfn", version },
     basePath: "/v1",
     consumes: ["application/json"],
     produces: ["application/json"],
+    // With HOTFN_API_TOKEN set, every /v1 operation needs it (Fn's clients send FN_TOKEN this way).
+    securityDefinitions: { bearer: { type: "apiKey", name: "Authorization", in: "header", description: "Bearer <token>" } },
+    security: [{ bearer: [] }],
     paths,
     definitions,
   };

@@ -1,15 +1,16 @@
 /**
  * hotfn's Docker engine: the `Engine` interface the runner uses, and its implementation over dockerode
  * — the only module that imports dockerode. Every container it creates is labelled (hotfn, node,
- * instance) and locked down (no network, no capabilities, no new privileges, pid and memory limits,
- * no logging driver).
+ * instance) and locked down: no network, no capabilities, no new privileges, an unprivileged user, a
+ * read-only root filesystem with a small tmpfs at /tmp, memory, CPU, pid and open-file limits, and
+ * no logging driver.
  * @module
  */
 import Docker from "dockerode";
 import type { Logger } from "../log.ts";
 import { createDemuxer, type DemuxSinks } from "./demux.ts";
 import { engineMessage, engineStatus, isNotFound, toEngineError } from "./errors.ts";
-import { createImageEnsurer } from "./images.ts";
+import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
 
 /** What to run. The engine adds its own labels and the security settings; callers cannot loosen them. */
@@ -18,8 +19,10 @@ export interface ContainerSpec {
   env: Record<string, string>;
   /** extra labels (app, route, call, format); hotfn, node and instance are added by the engine */
   labels: Record<string, string>;
-  /** hard memory limit, MiB; swap is not allowed */
+  /** hard memory limit, MiB; swap is not allowed. Also sets the CPU share, the CPU cap and the /tmp size */
   memoryMiB: number;
+  /** the route's `user`: "" runs as the image's non-root USER or else nobody; "root" or "0" as root */
+  user: string;
   /** host directories mounted read-write into the container */
   binds?: { host: string; container: string }[];
 }
@@ -57,7 +60,10 @@ export interface ContainerSummary {
 export interface Engine {
   /** Resolves when the engine answers; rejects with Unavailable otherwise. */
   ping(): Promise<void>;
-  /** Creates (does not start) a container; pulls a missing image once (single-flight) first. */
+  /**
+   * Creates (does not start) a container, after making its image present as the pull policy says
+   * (concurrent pulls of one image shared). FunctionFailed when the image is missing or cannot be pulled.
+   */
   create(spec: ContainerSpec): Promise<string>;
   /** Attaches stdin/stdout/stderr; `sinks` receive the output, split by stream. */
   attach(id: string, sinks: DemuxSinks): Promise<ContainerIO>;
@@ -68,14 +74,10 @@ export interface Engine {
   kill(id: string): Promise<void>;
   /** Force-removes the container and its anonymous volumes; gone already is fine. Never rejects. */
   remove(id: string): Promise<void>;
-  /** Containers (running or not) carrying every given label (`value` undefined: any value). */
-  list(labels: Record<string, string | undefined>): Promise<ContainerSummary[]>;
   /** Start-up reconcile: removes containers of `nodeId` left by other instances; returns how many. */
   removeLeftovers(nodeId: string, instanceId: string): Promise<number>;
   /** Shutdown: removes every container of `instanceId`; returns how many. */
   removeAllOf(instanceId: string): Promise<number>;
-  /** Resolves when `image` is present locally (pulling it once if not); FunctionFailed otherwise. */
-  ensureImage(image: string): Promise<void>;
 }
 
 /**
@@ -94,7 +96,7 @@ export interface DockerApi {
     inspect(): Promise<{ State?: { OOMKilled?: boolean; ExitCode?: number } }>;
   };
   listContainers(options: { all: boolean; filters: string }): Promise<{ Id: string; Labels?: Record<string, string>; State?: string }[]>;
-  getImage(name: string): { inspect(): Promise<unknown> };
+  getImage(name: string): { inspect(): Promise<{ Config?: { User?: string } | null }> };
   pull(image: string): Promise<NodeJS.ReadableStream>;
   modem: { followProgress(stream: NodeJS.ReadableStream, done: (err: Error | null, out: unknown[]) => void): void };
 }
@@ -107,8 +109,14 @@ export interface EngineOptions {
   /** stamped on every container as hotfn.instance: this process's lifetime */
   instanceId: string;
   log: Logger;
+  /** when to pull an image (HOTFN_PULL; default missing) */
+  pull?: PullPolicy;
+  /** hard CPU cap per GiB of a container's memory (HOTFN_CPUS_PER_GB); none when undefined */
+  cpusPerGb?: number | undefined;
   /** most processes one container may run (default 256) */
   pidsLimit?: number;
+  /** most files one container's process may hold open (default 1024) */
+  nofile?: number;
   /** for tests: a fake or instrumented Docker API instead of dockerode */
   api?: DockerApi;
 }
@@ -118,12 +126,13 @@ export function createEngine(options: EngineOptions): Engine {
   const { dockerHost, nodeId, instanceId, log } = options;
   const api: DockerApi = options.api ?? new Docker(dockerOptions(dockerHost));
   const pidsLimit = options.pidsLimit ?? 256;
+  const nofile = options.nofile ?? 1024;
   const fail = (what: string) => (err: unknown): never => {
     throw toEngineError(err, what, dockerHost);
   };
 
-  const ensureImage = createImageEnsurer({
-    inspect: (image) => api.getImage(image).inspect(),
+  const resolveImage = createImageResolver({
+    inspect: async (image) => ({ user: (await api.getImage(image).inspect()).Config?.User ?? "" }),
     pull: async (image) => {
       const stream = await api.pull(image);
       await new Promise<void>((resolve, reject) => {
@@ -135,11 +144,13 @@ export function createEngine(options: EngineOptions): Engine {
         });
       });
     },
-  });
+  }, options.pull ?? "missing");
 
-  const createOptions = (spec: ContainerSpec): Docker.ContainerCreateOptions => ({
+  const createOptions = (spec: ContainerSpec, image: ImageFacts): Docker.ContainerCreateOptions => ({
     Image: spec.image,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    // Unset keeps the image's own USER, which runAs only allows when it is not root.
+    ...runAs(spec.user, image.user),
     Labels: { ...spec.labels, [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId },
     AttachStdin: true,
     AttachStdout: true,
@@ -155,6 +166,15 @@ export function createEngine(options: EngineOptions): Engine {
       PidsLimit: pidsLimit,
       Memory: spec.memoryMiB * 1024 * 1024,
       MemorySwap: spec.memoryMiB * 1024 * 1024,
+      // CPU in proportion to memory, as serverless platforms bill it: 1 GiB weighs what Docker's
+      // default container does (1024 shares); a hard cap only when the operator sets one.
+      CpuShares: Math.max(2, spec.memoryMiB),
+      ...(options.cpusPerGb === undefined ? {} : { NanoCpus: Math.max(1e7, Math.round((spec.memoryMiB / 1024) * options.cpusPerGb * 1e9)) }),
+      Ulimits: [{ Name: "nofile", Soft: nofile, Hard: nofile }],
+      ReadonlyRootfs: true,
+      // The one writable place. tmpfs pages count against the container's memory limit, so the size
+      // cannot exceed what the route was given anyway.
+      Tmpfs: { "/tmp": `rw,nosuid,nodev,mode=1777,size=${spec.memoryMiB}m` },
       Binds: spec.binds?.map((b) => `${b.host}:${b.container}:rw`),
       // hotfn reads output over attach; a logging driver would also store every byte a hot container
       // writes (every answer body of the http/json formats) on the engine's disk, unbounded.
@@ -189,14 +209,8 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     async create(spec) {
-      try {
-        return (await api.createContainer(createOptions(spec))).id;
-      } catch (err) {
-        if (!isNotFound(err)) fail("create a container")(err);
-      }
-      // No such image: make it present (or fail fast with FunctionFailed), then try once more.
-      await ensureImage(spec.image).catch(fail("check the image"));
-      return (await api.createContainer(createOptions(spec)).catch(fail("create a container"))).id;
+      const image = await resolveImage(spec.image).catch(fail("check the image"));
+      return (await api.createContainer(createOptions(spec, image)).catch(fail("create a container"))).id;
     },
 
     async attach(id, sinks) {
@@ -240,7 +254,6 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     remove: removeQuietly,
-    list,
 
     async removeLeftovers(node, instance) {
       const found = await list({ [LABEL.node]: node });
@@ -250,9 +263,21 @@ export function createEngine(options: EngineOptions): Engine {
     async removeAllOf(instance) {
       return removeAll((await list({ [LABEL.instance]: instance })).map((c) => c.id));
     },
-
-    ensureImage: (image) => ensureImage(image).catch(fail("check the image")),
   };
+}
+
+/** The root user, as Docker reads `user[:group]`. */
+const ROOT = /^(root|0)?(:|$)/;
+/** Who functions run as when neither the route nor the image names a non-root user: nobody. */
+const NOBODY = "65534:65534";
+
+/**
+ * The container's User: the route's choice when it makes one ("root" is the documented opt-out);
+ * otherwise the image's own USER when that is not root; otherwise nobody.
+ */
+export function runAs(routeUser: string, imageUser: string): { User?: string } {
+  if (routeUser !== "") return { User: routeUser === "root" ? "0:0" : routeUser };
+  return ROOT.test(imageUser) ? { User: NOBODY } : {};
 }
 
 /** dockerode connection options from a DOCKER_HOST-style URL. */

@@ -28,7 +28,9 @@ export function engineMessage(err: unknown): string {
 
 /**
  * Rethrows `err` as a HotfnError: unreachable engine or engine-side failure (5xx) → Unavailable,
- * anything else → an internal error naming the operation. HotfnErrors pass through unchanged.
+ * anything else → an internal error naming the operation. HotfnErrors pass through unchanged. The
+ * engine's own words stay in the cause (the log), not in a message a caller may read: they can name
+ * registries, DNS servers and host paths.
  */
 export function toEngineError(err: unknown, what: string, dockerHost: string): HotfnError {
   if (err instanceof HotfnError) return err;
@@ -38,7 +40,7 @@ export function toEngineError(err: unknown, what: string, dockerHost: string): H
   }
   const status = engineStatus(err);
   if (status !== undefined && status >= 500) {
-    return new Unavailable(`the Docker engine failed to ${what}: ${engineMessage(err)}`, { cause: err });
+    return new Unavailable(`the Docker engine failed to ${what}`, { cause: err });
   }
   return new HotfnError("internal", `Docker ${what} failed: ${engineMessage(err)}`, { cause: err });
 }

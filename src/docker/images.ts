@@ -1,22 +1,31 @@
 /**
- * Making sure an image is present before a container is created from it: look locally, else pull it
- * once — concurrent requests for the same image share one pull — and fail fast with a clear
- * FunctionFailed when it still is not there.
+ * Making sure an image is present before a container is created from it, as the pull policy says
+ * (HOTFN_PULL): `missing` pulls only an absent image, `never` never pulls, `always` pulls before
+ * every start. Concurrent pulls of one image share one; failures are FunctionFailed with a message
+ * fit for the caller, the engine's own text (registry hosts, DNS servers) kept as the cause for the log.
  * @module
  */
 import { FunctionFailed } from "../errors.ts";
-import { engineMessage, isNotFound } from "./errors.ts";
+import { isNotFound } from "./errors.ts";
+
+export type PullPolicy = "missing" | "never" | "always";
+
+/** What hotfn reads of an image. */
+export interface ImageFacts {
+  /** the image's USER ("" when it names none) */
+  user: string;
+}
 
 /** The two image operations the check needs; implemented over the Docker API in engine.ts. */
 export interface ImageOps {
-  /** Resolves when the image exists locally; rejects with a 404-carrying error when it does not. */
-  inspect(image: string): Promise<unknown>;
+  /** Resolves with the image's facts when it exists locally; rejects with a 404-carrying error when it does not. */
+  inspect(image: string): Promise<ImageFacts>;
   /** Pulls the image; rejects when the registry cannot provide it. */
   pull(image: string): Promise<void>;
 }
 
-/** Returns `ensure(image)`: resolves when `image` is present locally, pulling it at most once at a time. */
-export function createImageEnsurer(ops: ImageOps): (image: string) => Promise<void> {
+/** Returns `resolve(image)`: the image's facts once it is present as `policy` wants, pulling at most once at a time. */
+export function createImageResolver(ops: ImageOps, policy: PullPolicy): (image: string) => Promise<ImageFacts> {
   const pulls = new Map<string, Promise<void>>();
 
   const pullOnce = (image: string): Promise<void> => {
@@ -28,18 +37,24 @@ export function createImageEnsurer(ops: ImageOps): (image: string) => Promise<vo
     return pull;
   };
 
-  return async (image) => {
+  const pulled = async (image: string): Promise<ImageFacts> => {
     try {
-      await ops.inspect(image);
-      return;
+      await pullOnce(image);
+    } catch (err) {
+      const what = policy === "always" ? "could not be pulled (HOTFN_PULL=always)" : "is not present on this node and could not be pulled";
+      throw new FunctionFailed(`image ${image} ${what}; hotfn's log has the registry's answer`, { cause: err });
+    }
+    return ops.inspect(image);
+  };
+
+  return async (image) => {
+    if (policy === "always") return pulled(image);
+    try {
+      return await ops.inspect(image);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    try {
-      await pullOnce(image);
-      await ops.inspect(image);
-    } catch (err) {
-      throw new FunctionFailed(`image ${image} is not available: not present locally and could not be pulled: ${engineMessage(err)}`, { cause: err });
-    }
+    if (policy === "never") throw new FunctionFailed(`image ${image} is not present on this node, and HOTFN_PULL=never forbids pulling it`);
+    return pulled(image);
   };
 }

@@ -7,12 +7,12 @@ import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { configWith } from "../config.ts";
 import { Busy, FunctionTimeout } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import type { Invocation, Runner, RunOutcome } from "../runner/types.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { createAsyncQueue } from "./async-queue.ts";
+import { createClaims } from "./claims.ts";
 import { type AsyncWorkers, createAsyncWorkers } from "./worker.ts";
 
 const dirs: string[] = [];
@@ -79,10 +79,18 @@ async function world(opts: { workers?: number; dir?: string; node?: string; back
   if (!opts.dir) dirs.push(dir);
   const log = createLogger("silent");
   const store = await openStore({ url: `file:${join(dir, "w.db")}`, log });
-  const config = configWith({ asyncWorkers: opts.workers ?? 2, asyncLeaseMs: 1000, nodeId: opts.node ?? "node-a" });
   const runner = scriptedRunner();
-  const workers = createAsyncWorkers({ queue: store.queue, routeCache: store.routeCache, runner, config, log, backoff: opts.backoff ?? { minMs: 5, maxMs: 50 } });
-  const queue = createAsyncQueue({ queue: store.queue, maxQueued: 1000, onEnqueued: workers.notify });
+  const claims = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: 1000 });
+  const workers = createAsyncWorkers({
+    claims,
+    releaseOwnedBy: (prefix, except) => store.queue.releaseOwnedBy(prefix, except),
+    runner,
+    workers: opts.workers ?? 2,
+    nodeId: opts.node ?? "node-a",
+    log,
+    backoff: opts.backoff ?? { minMs: 5, maxMs: 50 },
+  });
+  const queue = createAsyncQueue({ queue: store.queue, bounds: { calls: 1000, bytes: 1 << 30 }, onEnqueued: workers.notify });
   const w: World = {
     store,
     runner,
@@ -104,7 +112,7 @@ async function world(opts: { workers?: number; dir?: string; node?: string; back
   };
   open.push(w);
   if (!opts.dir) {
-    const base = { appName: "app", image: "img", type: "async", format: "json", memory: 128, timeout: 30, idleTimeout: 30, headers: {}, config: {} } as const;
+    const base = { appName: "app", image: "img", type: "async", format: "json", memory: 128, timeout: 30, idleTimeout: 30, user: "", headers: {}, config: {} } as const;
     await store.routes.create({ ...base, path: "/fn" });
     await store.routes.create({ ...base, path: "/gone" });
     await store.routes.create({ ...base, path: "/users/:id" });
@@ -156,13 +164,14 @@ describe("async workers", () => {
     expect((await w.store.calls.get(id)).error).toContain("/gone");
   });
 
-  it("give a call back to the queue when the runner is busy, and run it later", async () => {
+  it("give a call back to the queue when the runner is busy, and run it later; only the run counts as an attempt", async () => {
     const w = await world({ workers: 1 });
     w.runner.busyTimes(3);
     const id = await w.enqueue("busy");
     await w.workers.start();
     expect(await w.settle(id)).toBe("success");
-    expect((await w.store.calls.get(id)).attempts).toBe(4);
+    expect(w.runner.seen.length).toBe(4);
+    expect((await w.store.calls.get(id)).attempts).toBe(1);
   });
 
   it("on stop, let running calls finish within the grace", async () => {
@@ -181,7 +190,8 @@ describe("async workers", () => {
     while ((await w.store.calls.get(long)).status !== "running") await Bun.sleep(5);
     const waiting = await w.enqueue("never claimed");
     await w.workers.stop(100);
-    expect(await w.store.calls.get(long)).toMatchObject({ status: "queued", attempts: 1, startedAt: null });
+    // hotfn stopped it, the call did not fail: the interrupted attempt is not counted against it
+    expect(await w.store.calls.get(long)).toMatchObject({ status: "queued", attempts: 0, startedAt: null });
     expect(await w.store.calls.get(waiting)).toMatchObject({ status: "queued", attempts: 0 });
     await Bun.sleep(100);
     expect((await w.store.calls.get(waiting)).status).toBe("queued");

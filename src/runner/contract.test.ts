@@ -7,7 +7,7 @@ const at = new Date(0);
 const app = (config: Record<string, string> = {}): App => ({ name: "myapp", config, createdAt: at, updatedAt: at });
 const route = (o: Partial<Route> = {}): Route => ({
   appName: "myapp", path: "/users/:id", image: "hotfn-test/echo", type: "sync", format: "default", memory: 128,
-  timeout: 30, idleTimeout: 30, headers: {}, config: {}, createdAt: at, updatedAt: at, ...o,
+  timeout: 30, idleTimeout: 30, user: "", headers: {}, config: {}, createdAt: at, updatedAt: at, ...o,
 });
 
 describe("functionEnv", () => {

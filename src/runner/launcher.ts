@@ -7,10 +7,11 @@
 import { rm, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../config.ts";
 import type { Engine } from "../docker/engine.ts";
 import { FunctionFailed } from "../errors.ts";
+import type { ImagePolicy } from "../image-policy.ts";
 import type { Logger } from "../log.ts";
+import type { Route } from "../model.ts";
 import { runDefault } from "./formats/default.ts";
 import { httpFraming } from "./formats/http.ts";
 import { startStreamHot, type StreamDeps } from "./formats/http-stream.ts";
@@ -20,7 +21,12 @@ import type { Launcher } from "./types.ts";
 
 export interface LauncherOptions {
   engine: Engine;
-  config: Pick<Config, "maxResponseBody" | "nodeId">;
+  /** this node's name (HOTFN_NODE); its socket directories are named after it */
+  nodeId: string;
+  /** largest answer a function may give, bytes (HOTFN_MAX_RESPONSE_BODY) */
+  maxResponseBody: number;
+  /** which images may run (HOTFN_ALLOWED_IMAGES), checked again at every start: a route written before the list changed */
+  images: ImagePolicy;
   log: Logger;
   /** this process's lifetime; its containers and socket directories are labelled/named with it */
   instanceId: string;
@@ -29,8 +35,8 @@ export interface LauncherOptions {
    * container, in every format; past it the start fails with Unavailable (default 60 s)
    */
   startTimeoutMs?: number;
-  /** how long a started `http-stream` container may take to open its socket (default 30 s) */
-  hotStartTimeoutMs?: number;
+  /** how long a started `http-stream` container may take to open its socket (HOTFN_READY_TIMEOUT; default 10 s) */
+  readyTimeoutMs?: number;
   /** where `http-stream` socket directories go (default: the OS temp dir) */
   tmpDir?: string;
 }
@@ -43,42 +49,49 @@ export interface HotfnLauncher extends Launcher {
 }
 
 export function createLauncher(opts: LauncherOptions): HotfnLauncher {
-  const { engine, config, instanceId } = opts;
+  const { engine, instanceId, images } = opts;
   const log = opts.log.child({ component: "launcher" });
   // Hashed names keep socket paths short (sun_path holds 108 bytes) whatever the node id's length.
   const iofsBase = join(opts.tmpDir ?? tmpdir(), "hotfn-iofs");
-  const nodeDir = join(iofsBase, shortName(config.nodeId));
+  const nodeDir = join(iofsBase, shortName(opts.nodeId));
   const instanceDir = shortName(instanceId);
   const deps: StreamDeps = {
     engine,
     log,
-    maxResponseBody: config.maxResponseBody,
+    maxResponseBody: opts.maxResponseBody,
     startTimeoutMs: opts.startTimeoutMs ?? 60_000,
     iofsBase,
     iofsRoot: join(nodeDir, instanceDir),
-    readyTimeoutMs: opts.hotStartTimeoutMs ?? 30_000,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
   };
+  const refused = (route: Route) =>
+    images.allows(route.image) ? undefined : new FunctionFailed(`image ${route.image} is not allowed on this node (HOTFN_ALLOWED_IMAGES); update the route`);
 
   return {
-    startHot(app, route, signal) {
+    async startHot(app, route, signal, onStarted) {
+      const refusal = refused(route);
+      if (refusal) throw refusal;
       switch (route.format) {
         case "http":
-          return startStdioHot(deps, httpFraming, app, route, signal);
+          return startStdioHot(deps, httpFraming, app, route, signal, onStarted);
         case "json":
-          return startStdioHot(deps, jsonFraming, app, route, signal);
+          return startStdioHot(deps, jsonFraming, app, route, signal, onStarted);
         case "http-stream":
-          return startStreamHot(deps, app, route, signal);
+          return startStreamHot(deps, app, route, signal, onStarted);
         default:
-          return Promise.reject(new FunctionFailed(`format ${route.format} has no hot containers`));
+          throw new FunctionFailed(`format ${route.format} has no hot containers`);
       }
     },
 
-    runCold(inv, log, signal, onStarted?: () => void) {
+    async runCold(inv, log, signal, onStarted) {
+      const refusal = refused(inv.route);
+      if (refusal) throw refusal;
       return runDefault(deps, inv, log, signal, onStarted);
     },
 
     async removeLeftovers() {
-      const removed = await engine.removeLeftovers(config.nodeId, instanceId);
+      const removed = await engine.removeLeftovers(opts.nodeId, instanceId);
+      // No directory yet is the usual case (a first start on this machine); nothing to remove then.
       const dirs = await readdir(nodeDir).catch(() => [] as string[]);
       await Promise.all(dirs.filter((d) => d !== instanceDir).map((d) => rm(join(nodeDir, d), { recursive: true, force: true })));
       if (removed > 0) log.info("removed leftover containers", { count: removed });

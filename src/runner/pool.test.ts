@@ -45,7 +45,7 @@ function fakeLauncher(o: { coldMs: number; runMs: number; failStart?: Error }) {
 
 const app: App = { name: "a", config: {}, createdAt: new Date(), updatedAt: new Date() };
 const route = (o: Partial<Route> = {}): Route => ({
-  appName: "a", path: "/f", image: "img", type: "sync", format: "http", memory: 100, timeout: 30, idleTimeout: 30,
+  appName: "a", path: "/f", image: "img", type: "sync", format: "http", memory: 100, timeout: 30, idleTimeout: 30, user: "",
   headers: {}, config: {}, createdAt: new Date(), updatedAt: new Date(), ...o,
 });
 const inv = (r: Route): Invocation => ({ callId: "x", app, route: r, params: {}, method: "POST", url: "http://x/r/a/f", headers: [], body: new Uint8Array(), priority: "sync" });
@@ -109,7 +109,7 @@ describe("Pool", () => {
     const { launcher } = fakeLauncher({ coldMs: 10, runMs: 1 });
     const gate = createStartGate({ maxStarts: 4, maxMemoryMiB: 50, evict: () => 0 });
     const pool = makePool(launcher, route({ memory: 40 }), { gate, maxWaitMs: 100 });
-    const held = await gate.admit(40, 10);
+    const held = await gate.admit("another function", 40, 10);
     await expect(pool.call(inv(pool.route), sink)).rejects.toBeInstanceOf(Busy);
     held.release();
   });

@@ -273,12 +273,15 @@ export class Pool {
   private async start(slot: Slot): Promise<void> {
     const signal = this.abort.signal;
     try {
-      slot.admission = await this.deps.gate.admit(this.route.memory, this.deps.maxWaitMs, signal);
+      const admission = await this.deps.gate.admit(this.key, this.route.memory, this.deps.maxWaitMs, signal);
+      slot.admission = admission;
       const began = performance.now();
       try {
-        slot.hot = await this.deps.launcher.startHot(this.app, this.route, signal);
+        // The start slot goes back once Docker has started the container, not once the function is
+        // ready: a function slow to open its socket must not hold the engine's slots.
+        slot.hot = await this.deps.launcher.startHot(this.app, this.route, signal, () => admission.started());
       } finally {
-        slot.admission.started();
+        admission.started();
       }
       const coldMs = performance.now() - began;
       this.deps.coldStart.add(coldMs);

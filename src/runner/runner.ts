@@ -106,7 +106,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
   };
 
   const runCold = async (inv: Invocation, log: ReturnType<typeof createLogBuffer>) => {
-    const admission = await gate.admit(inv.route.memory, opts.maxWaitMs, inv.signal);
+    const admission = await gate.admit(functionKey(inv.app, inv.route), inv.route.memory, opts.maxWaitMs, inv.signal);
     const startedAt = new Date();
     // The route's timeout bounds the run, not Docker's container start.
     const deadline = startDeadline(inv.route.timeout, true);

@@ -70,10 +70,12 @@ export interface HotContainer {
 export interface Launcher {
   /**
    * Starts a hot container for `route`'s function and resolves once it is ready to take a call.
-   * Rejects with FunctionFailed (image missing, exited during start, bad socket link), FunctionTimeout
-   * (not ready in time), or Unavailable (no Docker engine). Aborting `signal` destroys what it started.
+   * Rejects with FunctionFailed (image missing or not allowed, exited during start, bad socket link,
+   * not ready within the ready timeout) or Unavailable (no Docker engine). Aborting `signal` destroys
+   * what it started. `onStarted` is called once Docker's part is over (started or failed), before
+   * the function is ready, so the caller can release its start slot early.
    */
-  startHot(app: App, route: Route, signal: AbortSignal): Promise<HotContainer>;
+  startHot(app: App, route: Route, signal: AbortSignal, onStarted?: () => void): Promise<HotContainer>;
   /**
    * Runs one call in a fresh container (`default` format): body on stdin then EOF, stdout is the
    * answer, the container is removed afterwards. Rejects like HotContainer.call. `onStarted` is called

@@ -55,6 +55,9 @@ function newCall(over: Partial<NewQueuedCall> = {}): NewQueuedCall {
   };
 }
 
+/** A bound of `n` calls and plenty of bytes. */
+const calls = (n: number) => ({ calls: n, bytes: 1 << 30 });
+
 const ok = (out: string): CallOutcome => ({
   status: "success",
   startedAt: new Date(1_000_100),
@@ -74,7 +77,7 @@ describe("call queue", () => {
 
   it("stores an enqueued call as queued, visible through the calls repo at once", async () => {
     const c = newCall();
-    await q.enqueue(c, 10);
+    await q.enqueue(c, calls(10));
     const got = await w.store.calls.get(c.id);
     expect(got.status).toBe("queued");
     expect(got.attempts).toBe(0);
@@ -85,8 +88,8 @@ describe("call queue", () => {
   it("hands out calls oldest first, each once, as running with a lease, then nothing", async () => {
     const a = newCall();
     const b = newCall();
-    await q.enqueue(a, 10);
-    await q.enqueue(b, 10);
+    await q.enqueue(a, calls(10));
+    await q.enqueue(b, calls(10));
     const first = await q.claim("w1", 1000);
     const second = await q.claim("w2", 1000);
     expect(first?.id).toBe(a.id);
@@ -107,7 +110,7 @@ describe("call queue", () => {
     for (let i = 0; i < 60; i++) {
       const c = newCall();
       ids.push(c.id);
-      await q.enqueue(c, 1000);
+      await q.enqueue(c, calls(1000));
     }
     const takers = [q, other, q, other, q, other].map(async (repo, i) => {
       const got: string[] = [];
@@ -122,21 +125,21 @@ describe("call queue", () => {
   });
 
   it("refuses with Busy at the bound, stores nothing then, and accepts again once a call is claimed", async () => {
-    for (let i = 0; i < 3; i++) await q.enqueue(newCall(), 3);
+    for (let i = 0; i < 3; i++) await q.enqueue(newCall(), calls(3));
     const refused = newCall();
-    const err = await q.enqueue(refused, 3).catch((e: unknown) => e);
+    const err = await q.enqueue(refused, calls(3)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Busy);
     expect((err as Busy).retryAfterSeconds).toBeGreaterThan(0);
     await expect(w.store.calls.get(refused.id)).rejects.toThrow();
     expect(await q.depth()).toBe(3);
     await q.claim("w", 1000);
-    await q.enqueue(newCall(), 3);
+    await q.enqueue(newCall(), calls(3));
     expect(await q.depth()).toBe(3);
   });
 
   it("returns a call whose lease lapsed to the next claimer, counting the attempt", async () => {
     const c = newCall();
-    await q.enqueue(c, 10);
+    await q.enqueue(c, calls(10));
     await q.claim("dead-worker", 1000);
     w.clock.t += 999;
     expect(await q.claim("w2", 1000)).toBeNull();
@@ -152,7 +155,7 @@ describe("call queue", () => {
 
   it("keeps a renewed lease, and renews only for its owner", async () => {
     const c = newCall();
-    await q.enqueue(c, 10);
+    await q.enqueue(c, calls(10));
     await q.claim("w1", 1000);
     w.clock.t += 900;
     expect(await q.renew(c.id, "w1", 1000)).toBe(true);
@@ -165,8 +168,8 @@ describe("call queue", () => {
   it("records the outcome: status, times, error, log and output; the lease is gone after", async () => {
     const c = newCall();
     const d = newCall();
-    await q.enqueue(c, 10);
-    await q.enqueue(d, 10);
+    await q.enqueue(c, calls(10));
+    await q.enqueue(d, calls(10));
     await q.claim("w", 1000);
     await q.claim("w", 1000);
     expect(await q.complete(c.id, "w", ok("answer"))).toBe(true);
@@ -192,24 +195,76 @@ describe("call queue", () => {
     expect((await w.store.calls.get(c.id)).status).toBe("success");
   });
 
-  it("puts a released call back in the queue, keeping its attempt count", async () => {
+  it("puts a released call back in the queue as if the claim had not happened: its attempt is not counted", async () => {
     const c = newCall();
-    await q.enqueue(c, 10);
+    await q.enqueue(c, calls(10));
     await q.claim("w", 1000);
     expect(await q.release(c.id, "other")).toBe(false);
     expect(await q.release(c.id, "w")).toBe(true);
     const back = await w.store.calls.get(c.id);
     expect(back.status).toBe("queued");
     expect(back.startedAt).toBeNull();
+    expect(back.attempts).toBe(0);
     expect(await q.depth()).toBe(1);
-    expect((await q.claim("w", 1000))?.attempts).toBe(2);
+    expect((await q.claim("w", 1000))?.attempts).toBe(1);
+  });
+
+  it("ends a call as an error after its last attempt lapsed, and never hands it out again", async () => {
+    const limited = createCallQueueRepo(drizzle(connect(w.url)), { now: () => w.clock.t, maxAttempts: 2 });
+    const c = newCall();
+    await limited.enqueue(c, calls(10));
+    expect((await limited.claim("dies-1", 1000))?.attempts).toBe(1);
+    w.clock.t += 1001;
+    expect((await limited.claim("dies-2", 1000))?.attempts).toBe(2);
+    w.clock.t += 1001;
+    expect(await limited.claim("w3", 1000)).toBeNull();
+    const ended = await w.store.calls.get(c.id);
+    expect(ended.status).toBe("error");
+    expect(ended.error).toContain("gave up after 2 attempts");
+    expect(ended.completedAt).not.toBeNull();
+    expect(await limited.depth()).toBe(0);
+    expect(await limited.complete(c.id, "dies-2", ok("too late"))).toBe(false);
+  });
+
+  it("ends a dead predecessor's call that had its last attempt instead of taking it back", async () => {
+    const limited = createCallQueueRepo(drizzle(connect(w.url)), { now: () => w.clock.t, maxAttempts: 1 });
+    const c = newCall();
+    await limited.enqueue(c, calls(10));
+    await limited.claim("worker:n/boot1#1", 60_000);
+    expect(await limited.releaseOwnedBy("worker:n/", "worker:n/boot2#")).toBe(1);
+    expect((await w.store.calls.get(c.id)).status).toBe("error");
+    expect(await limited.claim("w", 1000)).toBeNull();
+  });
+
+  it("bounds the bytes of queued payloads: Busy past it, room again once a call is claimed", async () => {
+    const bound = { calls: 100, bytes: 100 };
+    const big = (n: number) => newCall({ payload: new Uint8Array(n) });
+    await q.enqueue(big(60), bound);
+    await q.enqueue(big(40), bound);
+    const refused = big(1);
+    const err = await q.enqueue(refused, bound).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Busy);
+    expect((err as Busy).message).toContain("100 of 100 bytes");
+    await expect(w.store.calls.get(refused.id)).rejects.toThrow();
+    await q.claim("w", 1000);
+    await q.enqueue(big(60), bound);
+    expect(await q.depth()).toBe(2);
+  });
+
+  it("drops the stored request and payload of a finished call", async () => {
+    const c = newCall({ payload: new Uint8Array(1000) });
+    await q.enqueue(c, calls(10));
+    await q.claim("w", 1000);
+    await q.complete(c.id, "w", ok("done"));
+    const { rows } = await connect(w.url).execute({ sql: "SELECT payload, request FROM calls WHERE id = ?", args: [c.id] });
+    expect(rows[0]).toMatchObject({ payload: null, request: null });
   });
 
   it("takes back a dead predecessor's claims by owner prefix, not other owners'", async () => {
     const mine = newCall();
     const current = newCall();
     const theirs = newCall();
-    for (const c of [mine, current, theirs]) await q.enqueue(c, 10);
+    for (const c of [mine, current, theirs]) await q.enqueue(c, calls(10));
     await q.claim("worker:node_a/boot1", 60_000);
     await q.claim("worker:node_a/boot2", 60_000);
     await q.claim("tasks", 60_000);
@@ -220,7 +275,7 @@ describe("call queue", () => {
   });
 
   it("counts only queued calls: sync call records written by the recorder leave the depth alone", async () => {
-    await q.enqueue(newCall(), 10);
+    await q.enqueue(newCall(), calls(10));
     w.store.recorder.started({ id: "sync-1", appName: "app", path: "/s", createdAt: new Date(), startedAt: new Date() });
     await w.store.recorder.flush();
     w.store.recorder.finished("sync-1", ok("x"));

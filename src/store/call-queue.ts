@@ -1,7 +1,8 @@
 /**
  * The async queue, kept in the `calls` table: enqueue (bounded), atomic claims with a lease, lease
  * renewal, completion, release. A call moves `queued → running → success|error|timeout|cancelled`;
- * a lease that lapses returns it to `queued` (at-least-once delivery; `attempts` counts claims).
+ * a lease that lapses returns it to `queued` (at-least-once delivery; `attempts` counts claims) until
+ * it has been tried `maxAttempts` times: then it ends as `error` and is never run again.
  * Every transition is one statement or one atomic batch: no interactive transactions.
  * @module
  */
@@ -37,48 +38,61 @@ export interface ClaimedCall {
   leaseUntil: number;
 }
 
-/**
- * Who holds a claim: the exact lease token given to `claim` (callers make one per claim, so a
- * holder whose lease lapsed and whose call was claimed again never passes for the new holder), or,
- * for clients that cannot send a token back, any token starting with `prefix`.
- */
-export type LeaseHolder = string | { prefix: string };
-
 export interface CallQueueRepo {
   /**
    * Stores the call as `queued`. Resolves only once the row is written: a caller may answer 202
-   * after it. Throws Busy (nothing stored) when `maxQueued` calls are queued already.
+   * after it. Throws Busy (nothing stored) when `bounds.calls` calls are queued already, or when the
+   * queued payloads would exceed `bounds.bytes`.
    */
-  enqueue(call: NewQueuedCall, maxQueued: number): Promise<void>;
+  enqueue(call: NewQueuedCall, bounds: QueueBounds): Promise<void>;
   /** How many calls are queued now (one row read). */
   depth(): Promise<number>;
   /**
-   * Returns calls whose lease lapsed to the queue, then hands the oldest queued call to `owner`
-   * as `running` with a lease of `leaseMs`, counting the attempt — one atomic batch, so no two
-   * owners ever hold the same call. Null when nothing is queued.
+   * Returns calls whose lease lapsed to the queue (or ends them as `error` when they have had all
+   * their attempts), then hands the oldest queued call to `owner` as `running` with a lease of
+   * `leaseMs`, counting the attempt — one atomic batch, so no two owners ever hold the same call.
+   * Null when nothing is queued.
    */
   claim(owner: string, leaseMs: number): Promise<ClaimedCall | null>;
-  /** Extends `owner`'s lease by `leaseMs` from now. False when the call is no longer `owner`'s. */
-  renew(id: string, owner: LeaseHolder, leaseMs: number): Promise<boolean>;
   /**
-   * Records the outcome (status, times, error, log, output) and drops the lease — only while the
-   * lease is still `owner`'s. False (nothing written) when it is not: the call lapsed and was
-   * requeued, or another owner holds it; the later run's outcome is the one kept.
+   * Extends `owner`'s lease to `leaseMs` from now. False when the call is no longer `owner`'s.
+   * `owner` is always the exact lease token given to `claim`: callers make one per claim, so a holder
+   * whose lease lapsed and whose call was claimed again never passes for the new holder.
    */
-  complete(id: string, owner: LeaseHolder, outcome: CallOutcome): Promise<boolean>;
-  /** Puts `owner`'s call back in the queue unfinished (shutdown, a busy runner). False when not held. */
-  release(id: string, owner: LeaseHolder): Promise<boolean>;
+  renew(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Records the outcome (status, times, error, log, output) and drops the lease and the stored
+   * request (a finished call is never replayed) — only while the lease is still `owner`'s. False
+   * (nothing written) when it is not: the call lapsed and was requeued, or another owner holds it;
+   * the later run's outcome is the one kept.
+   */
+  complete(id: string, owner: string, outcome: CallOutcome): Promise<boolean>;
+  /**
+   * Puts `owner`'s call back in the queue unfinished, as if this claim had not happened (its attempt
+   * is not counted): for a call hotfn could not run or stopped itself (a busy runner, shutdown).
+   * False when not held.
+   */
+  release(id: string, owner: string): Promise<boolean>;
   /**
    * Requeues every call held by an owner whose name starts with `prefix` but not with `except`:
    * a restarted node takes back its dead predecessor's claims at once instead of waiting for their
-   * leases to lapse. Returns how many were requeued.
+   * leases to lapse. A call that has had all its attempts ends as `error` instead. Returns how many
+   * were requeued or ended.
    */
   releaseOwnedBy(prefix: string, except?: string): Promise<number>;
+}
+
+/** The bounds on the queue (HOTFN_MAX_QUEUED, HOTFN_MAX_QUEUED_BYTES). */
+export interface QueueBounds {
+  calls: number;
+  bytes: number;
 }
 
 export interface CallQueueOptions {
   /** the clock, ms since epoch; tests move it */
   now?: () => number;
+  /** claims a call may have before a lapsed one ends as `error` (HOTFN_ASYNC_MAX_ATTEMPTS; default 3) */
+  maxAttempts?: number;
 }
 
 /** A full queue tells callers to come back in about this long. */
@@ -100,21 +114,38 @@ const requeued = { status: "queued", leaseOwner: null, leaseUntil: null, started
 
 export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions = {}): CallQueueRepo {
   const now = opts.now ?? Date.now;
+  const maxAttempts = opts.maxAttempts ?? 3;
+  /** The columns that end a call whose every attempt was cut short (its worker died or lost the lease). */
+  const gaveUp = (t: number) =>
+    ({
+      status: "error",
+      error: `gave up after ${maxAttempts} attempts: each time, the worker running the call died or lost its lease before it finished`,
+      completedAt: new Date(t),
+      leaseOwner: null,
+      leaseUntil: null,
+      request: null,
+      payload: null,
+    }) as const;
+  const triedOut = sql`${calls.attempts} >= ${maxAttempts}`;
+  const notTriedOut = sql`${calls.attempts} < ${maxAttempts}`;
   // substr, not LIKE: node names may contain `_`, a LIKE wildcard
   const startsWith = (prefix: string) => sql`substr(${calls.leaseOwner}, 1, ${prefix.length}) = ${prefix}`;
-  const held = (id: string, owner: LeaseHolder) =>
-    and(eq(calls.id, id), typeof owner === "string" ? eq(calls.leaseOwner, owner) : startsWith(owner.prefix), eq(calls.status, "running"));
+  const held = (id: string, owner: string) => and(eq(calls.id, id), eq(calls.leaseOwner, owner), eq(calls.status, "running"));
 
   return {
-    async enqueue(call, maxQueued) {
+    async enqueue(call, bounds) {
       // Insert-if-below-bound in one statement, so concurrent enqueues cannot overshoot the bound.
+      const size = call.payload.byteLength;
       const result = await db.run(sql`
         INSERT INTO ${calls} (id, app_name, path, status, created_at, attempts, log, request, payload)
         SELECT ${call.id}, ${call.appName}, ${call.path}, 'queued', ${call.createdAt.getTime()}, 0, '',
                ${JSON.stringify(call.request)}, ${Buffer.from(call.payload)}
-        WHERE (SELECT ${queueDepth.queued} FROM ${queueDepth} WHERE ${queueDepth.id} = 1) < ${maxQueued}`);
+        WHERE (SELECT ${queueDepth.queued} < ${bounds.calls} AND ${queueDepth.queuedBytes} + ${size} <= ${bounds.bytes}
+               FROM ${queueDepth} WHERE ${queueDepth.id} = 1)`);
       if (result.rowsAffected === 0) {
-        throw new Busy(`the async queue is full (${maxQueued} calls queued); retry later`, BUSY_RETRY_AFTER_S);
+        const depth = await db.select().from(queueDepth).where(eq(queueDepth.id, 1)).get();
+        const full = (depth?.queued ?? 0) >= bounds.calls ? `${bounds.calls} calls queued` : `queued calls hold ${depth?.queuedBytes ?? 0} of ${bounds.bytes} bytes`;
+        throw new Busy(`the async queue is full (${full}); retry later`, BUSY_RETRY_AFTER_S);
       }
     },
 
@@ -126,11 +157,10 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
     async claim(owner, leaseMs) {
       const t = now();
       const oldest = db.select({ id: calls.id }).from(calls).where(eq(calls.status, "queued")).orderBy(calls.id).limit(1);
-      const [, rows] = await db.batch([
-        db
-          .update(calls)
-          .set(requeued)
-          .where(and(isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t), eq(calls.status, "running"))),
+      const lapsed = and(isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t), eq(calls.status, "running"));
+      const [, , rows] = await db.batch([
+        db.update(calls).set(gaveUp(t)).where(and(lapsed, triedOut)),
+        db.update(calls).set(requeued).where(and(lapsed, notTriedOut)),
         db
           .update(calls)
           .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
@@ -164,29 +194,33 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
           output: o.output ? Buffer.from(o.output) : null,
           leaseOwner: null,
           leaseUntil: null,
+          request: null,
+          payload: null,
         })
         .where(held(id, owner));
       return result.rowsAffected > 0;
     },
 
     async release(id, owner) {
-      const result = await db.update(calls).set(requeued).where(held(id, owner));
+      const result = await db
+        .update(calls)
+        .set({ ...requeued, attempts: sql`max(0, ${calls.attempts} - 1)` })
+        .where(held(id, owner));
       return result.rowsAffected > 0;
     },
 
     async releaseOwnedBy(prefix, except) {
-      const result = await db
-        .update(calls)
-        .set(requeued)
-        .where(
-          and(
-            eq(calls.status, "running"),
-            isNotNull(calls.leaseUntil),
-            startsWith(prefix),
-            except === undefined ? undefined : sql`not (${startsWith(except)})`,
-          ),
-        );
-      return result.rowsAffected;
+      const owned = and(
+        eq(calls.status, "running"),
+        isNotNull(calls.leaseUntil),
+        startsWith(prefix),
+        except === undefined ? undefined : sql`not (${startsWith(except)})`,
+      );
+      const [ended, back] = await db.batch([
+        db.update(calls).set(gaveUp(now())).where(and(owned, triedOut)),
+        db.update(calls).set(requeued).where(and(owned, notTriedOut)),
+      ]);
+      return ended.rowsAffected + back.rowsAffected;
     },
   };
 }

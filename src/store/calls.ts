@@ -3,7 +3,7 @@
  * Contract: a missing call throws NotFound; lists are newest first (ids are UUIDv7, time-ordered).
  * @module
  */
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { NotFound } from "../errors.ts";
 import type { Call, CallStatus, Page } from "../model.ts";
@@ -26,6 +26,11 @@ export interface CallRepo {
   list(appName: string, path: string, q: CallListQuery): Promise<Page<Call>>;
   /** Inserts or overwrites every row in one transaction; the recorder's flush. */
   upsertMany(rows: CallRow[]): Promise<void>;
+  /**
+   * Deletes up to `limit` calls that finished before `before` (record, log and output), oldest
+   * first; queued and running async calls are never touched. Returns how many were deleted.
+   */
+  prune(before: Date, limit: number): Promise<number>;
 }
 
 const callColumns = {
@@ -75,6 +80,29 @@ export function createCallRepo(db: LibSQLDatabase): CallRepo {
       return pageOf(rows, perPage, (c) => c.id);
     },
 
+    async prune(before, limit) {
+      // Ids are UUIDv7, so every call finished before `before` has an id below the first id of that
+      // millisecond: the scan walks the primary key from the oldest row and stops there.
+      const bound = uuidv7Floor(before);
+      const doomed = db
+        .select({ id: calls.id })
+        .from(calls)
+        .where(
+          and(
+            lt(calls.id, bound),
+            or(
+              and(inArray(calls.status, FINISHED), lt(calls.completedAt, before)),
+              // a sync call whose process died before it finished: never to be completed
+              and(eq(calls.status, "running"), isNull(calls.leaseUntil), lt(calls.createdAt, before)),
+            ),
+          ),
+        )
+        .orderBy(calls.id)
+        .limit(limit);
+      const result = await db.delete(calls).where(inArray(calls.id, doomed));
+      return result.rowsAffected;
+    },
+
     async upsertMany(rows) {
       if (rows.length === 0) return;
       const statements = rows.map((row) =>
@@ -96,4 +124,12 @@ export function createCallRepo(db: LibSQLDatabase): CallRepo {
       await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
     },
   };
+}
+
+const FINISHED = ["success", "error", "timeout", "cancelled"] as const;
+
+/** The smallest UUIDv7 of the millisecond `t`: every id made before `t` sorts below it. */
+function uuidv7Floor(t: Date): string {
+  const hex = t.getTime().toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }

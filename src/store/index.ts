@@ -36,10 +36,12 @@ export interface Store {
 export interface StoreOptions {
   url: string;
   authToken?: string | undefined;
+  /** claims an async call may have before a lapsed one ends as an error (HOTFN_ASYNC_MAX_ATTEMPTS; default 3) */
+  maxAttempts?: number;
   log: Logger;
 }
 
-export async function openStore({ url, authToken, log }: StoreOptions): Promise<Store> {
+export async function openStore({ url, authToken, maxAttempts, log }: StoreOptions): Promise<Store> {
   const local = url.startsWith("file:");
   if (local) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
   const client = createClient(authToken === undefined ? { url } : { url, authToken });
@@ -49,6 +51,8 @@ export async function openStore({ url, authToken, log }: StoreOptions): Promise<
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA busy_timeout = 5000");
     await client.execute("PRAGMA synchronous = NORMAL");
+    // After a checkpoint the WAL file is cut back to this size instead of keeping its high-water mark.
+    await client.execute("PRAGMA journal_size_limit = 67108864");
   }
   const applied = await migrate(client);
   if (applied.length > 0) log.info("database migrated", { applied });
@@ -65,7 +69,7 @@ export async function openStore({ url, authToken, log }: StoreOptions): Promise<
     apps,
     routes,
     calls,
-    queue: createCallQueueRepo(db),
+    queue: createCallQueueRepo(db, maxAttempts === undefined ? {} : { maxAttempts }),
     recorder,
     routeCache,
     changes,

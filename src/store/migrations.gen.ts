@@ -31,5 +31,26 @@ export const MIGRATIONS: Migration[] = [
       "CREATE TRIGGER `calls_queued_update` AFTER UPDATE OF `status` ON `calls` WHEN (old.`status` = 'queued') <> (new.`status` = 'queued')\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` + (CASE WHEN new.`status` = 'queued' THEN 1 ELSE -1 END) WHERE `id` = 1;\nEND;",
       "CREATE TRIGGER `calls_queued_delete` AFTER DELETE ON `calls` WHEN old.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` - 1 WHERE `id` = 1;\nEND;"
     ]
+  },
+  {
+    "idx": 3,
+    "tag": "0003_route_user_queued_bytes",
+    "statements": [
+      "ALTER TABLE `queue_depth` ADD `queued_bytes` integer DEFAULT 0 NOT NULL;",
+      "ALTER TABLE `routes` ADD `user` text DEFAULT '' NOT NULL;"
+    ]
+  },
+  {
+    "idx": 4,
+    "tag": "0004_queued_bytes_triggers",
+    "statements": [
+      "-- Keeps queue_depth.queued_bytes equal to the payload bytes of the `queued` calls, beside the count\n-- (0002), so the enqueue bound on bytes reads one row. The count triggers are replaced by ones that\n-- keep both.\nUPDATE `queue_depth` SET `queued_bytes` = (SELECT coalesce(sum(length(`payload`)), 0) FROM `calls` WHERE `status` = 'queued') WHERE `id` = 1;",
+      "DROP TRIGGER IF EXISTS `calls_queued_insert`;",
+      "DROP TRIGGER IF EXISTS `calls_queued_update`;",
+      "DROP TRIGGER IF EXISTS `calls_queued_delete`;",
+      "CREATE TRIGGER `calls_queued_insert` AFTER INSERT ON `calls` WHEN new.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` + 1, `queued_bytes` = `queued_bytes` + coalesce(length(new.`payload`), 0) WHERE `id` = 1;\nEND;",
+      "CREATE TRIGGER `calls_queued_update` AFTER UPDATE OF `status`, `payload` ON `calls` WHEN old.`status` = 'queued' OR new.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET\n\t\t`queued` = `queued` + (CASE WHEN new.`status` = 'queued' THEN 1 ELSE 0 END) - (CASE WHEN old.`status` = 'queued' THEN 1 ELSE 0 END),\n\t\t`queued_bytes` = `queued_bytes`\n\t\t\t+ (CASE WHEN new.`status` = 'queued' THEN coalesce(length(new.`payload`), 0) ELSE 0 END)\n\t\t\t- (CASE WHEN old.`status` = 'queued' THEN coalesce(length(old.`payload`), 0) ELSE 0 END)\n\tWHERE `id` = 1;\nEND;",
+      "CREATE TRIGGER `calls_queued_delete` AFTER DELETE ON `calls` WHEN old.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` - 1, `queued_bytes` = `queued_bytes` - coalesce(length(old.`payload`), 0) WHERE `id` = 1;\nEND;"
+    ]
   }
 ];

@@ -15,7 +15,7 @@ import { mergeMap } from "./merge.ts";
 import { apps, routes } from "./schema.ts";
 
 export type NewRoute = Omit<Route, "createdAt" | "updatedAt">;
-export type RoutePatch = Partial<Pick<Route, "image" | "type" | "format" | "memory" | "timeout" | "idleTimeout">> & {
+export type RoutePatch = Partial<Pick<Route, "image" | "type" | "format" | "memory" | "timeout" | "idleTimeout" | "user">> & {
   config?: StringMap;
   headers?: HeaderMap;
 };

@@ -27,6 +27,7 @@ export const routes = sqliteTable(
     memory: integer("memory").notNull(),
     timeout: integer("timeout").notNull(),
     idleTimeout: integer("idle_timeout").notNull(),
+    user: text("user").notNull().default(""),
     headers: text("headers", { mode: "json" }).$type<HeaderMap>().notNull().default({}),
     config: text("config", { mode: "json" }).$type<StringMap>().notNull().default({}),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(now),
@@ -66,11 +67,13 @@ export const calls = sqliteTable(
 );
 
 /**
- * How many calls are `queued`, kept by triggers on `calls` (drizzle/0002_queue_depth_triggers.sql,
+ * How many calls are `queued` and how many payload bytes they hold, kept by triggers on `calls` (drizzle/0002_queue_depth_triggers.sql,
  * written by hand: drizzle-kit does not generate triggers), so the enqueue bound reads one row
  * instead of counting the whole queue. Always one row, id 1.
  */
 export const queueDepth = sqliteTable("queue_depth", {
   id: integer("id").primaryKey(),
   queued: integer("queued").notNull().default(0),
+  /** bytes of the queued calls' payloads, for HOTFN_MAX_QUEUED_BYTES (drizzle/0004_queued_bytes_triggers.sql) */
+  queuedBytes: integer("queued_bytes").notNull().default(0),
 });

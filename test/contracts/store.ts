@@ -16,6 +16,7 @@ const route = (appName: string, path: string, extra: Partial<NewRoute> = {}): Ne
   memory: 128,
   timeout: 30,
   idleTimeout: 30,
+  user: "",
   headers: {},
   config: {},
   ...extra,

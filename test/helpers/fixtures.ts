@@ -11,6 +11,7 @@ export interface RouteFixture {
   memory?: number;
   timeout?: number;
   idle_timeout?: number;
+  user?: string;
   config?: Record<string, string>;
   headers?: Record<string, string | string[]>;
 }

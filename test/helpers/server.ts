@@ -33,6 +33,8 @@ export interface StartOptions {
   cwd?: string;
   /** reuse a database (and dir) of an earlier server */
   dir?: string;
+  /** a bearer token `fetch` and `json` send unless the request names its own Authorization */
+  auth?: string;
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
@@ -75,6 +77,13 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     })
     .finally(() => clearTimeout(timer));
 
+  const withAuth = (init: RequestInit = {}): RequestInit => {
+    if (opts.auth === undefined) return init;
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${opts.auth}`);
+    return { ...init, headers };
+  };
+
   const server: TestServer = {
     url: base,
     node,
@@ -82,10 +91,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     dbUrl,
     proc,
     logs: () => logText,
-    fetch: (path, init) => fetch(`${base}${path}`, init),
+    fetch: (path, init) => fetch(`${base}${path}`, withAuth(init)),
     async json(path, init = {}) {
       const { body, ...rest } = init;
-      const headers = new Headers(rest.headers);
+      const headers = new Headers(withAuth(rest).headers);
       if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
       const res = await fetch(`${base}${path}`, {
         ...rest,

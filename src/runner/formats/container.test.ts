@@ -35,7 +35,7 @@ function gatedEngine() {
   return { engine, seen, open };
 }
 
-const spec = { image: "img", env: {}, labels: {}, memoryMiB: 64 };
+const spec = { image: "img", env: {}, labels: {}, memoryMiB: 64, user: "" };
 const sinks: DemuxSinks = { stdout() {}, stderr() {} };
 
 describe("launch", () => {

@@ -29,6 +29,11 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** for the wording of a timeout */
   route?: Route;
+  /**
+   * Called once Docker's part is over — started, failed or given up — so the caller can free its
+   * start slot: what follows (a function opening its socket) costs the engine nothing.
+   */
+  onStarted?: () => void;
 }
 
 export interface Running {
@@ -45,6 +50,11 @@ export function functionLabels(app: App, route: Route): Record<string, string> {
   return { [LABEL.app]: app.name, [LABEL.route]: route.path, [LABEL.format]: route.format };
 }
 
+/** What every container of `route` is created with, whatever its format. */
+export function functionSpec(app: App, route: Route, env: Record<string, string>): ContainerSpec {
+  return { image: route.image, env, labels: functionLabels(app, route), memoryMiB: route.memory, user: route.user };
+}
+
 /**
  * Creates, attaches and starts a container. Rejects when any step fails (the engine's error:
  * Unavailable, FunctionFailed), when `signal` aborts (the abort's error), or with Unavailable when
@@ -54,7 +64,10 @@ export function functionLabels(app: App, route: Route): Record<string, string> {
  */
 export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSinks, opts: LaunchOptions): Promise<Running> {
   const { startTimeoutMs, signal, route } = opts;
-  if (signal?.aborted) throw abortError(signal, route);
+  if (signal?.aborted) {
+    opts.onStarted?.();
+    throw abortError(signal, route);
+  }
   let id: string | undefined;
   let io: ContainerIO | undefined;
   let givenUp = false;
@@ -91,6 +104,7 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
+    opts.onStarted?.();
   }
 
   const started = { id: id!, io: io! };

@@ -45,7 +45,7 @@ function engineWriting(early: Uint8Array, late: Uint8Array = new Uint8Array(0)) 
 
 const at = new Date();
 const app: App = { name: "a", config: {}, createdAt: at, updatedAt: at };
-const route: Route = { appName: "a", path: "/f", image: "img", type: "sync", format: "default", memory: 64, timeout: 30, idleTimeout: 30, headers: {}, config: {}, createdAt: at, updatedAt: at };
+const route: Route = { appName: "a", path: "/f", image: "img", type: "sync", format: "default", memory: 64, timeout: 30, idleTimeout: 30, user: "", headers: {}, config: {}, createdAt: at, updatedAt: at };
 const inv: Invocation = {
   callId: "c", app, route, params: {}, method: "POST", url: "http://h/r/a/f", body: new Uint8Array(0), priority: "sync",
   headers: [["Fn-Call-Id", "spoofed"], ["X-Kept", "1"]],

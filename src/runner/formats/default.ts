@@ -8,7 +8,8 @@ import { LABEL } from "../../docker/labels.ts";
 import { FunctionFailed } from "../../errors.ts";
 import { callEnv } from "../contract.ts";
 import type { FunctionResponse, Invocation, LogSink } from "../types.ts";
-import { abortError, exitError, type FormatDeps, functionLabels, launch, type Running } from "./container.ts";
+import type { ContainerSpec } from "../../docker/engine.ts";
+import { abortError, exitError, type FormatDeps, functionSpec, launch, type Running } from "./container.ts";
 import { concatBytes } from "./framing.ts";
 import { crossing } from "./headers.ts";
 
@@ -34,7 +35,7 @@ export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink
     const starting = launch(
       engine,
       // Caller headers that never cross (headers.ts) do not reach the env either: no FN_HEADER_FN_….
-      { image: route.image, env: callEnv({ ...inv, headers: crossing(inv.headers) }), labels: { ...functionLabels(inv.app, route), [LABEL.call]: inv.callId }, memoryMiB: route.memory },
+      withCallLabel(functionSpec(inv.app, route, callEnv({ ...inv, headers: crossing(inv.headers) })), inv.callId),
       {
         stdout(chunk) {
           if (overflow) return;
@@ -48,10 +49,10 @@ export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink
         },
         stderr: (chunk) => log.write(chunk),
       },
-      { startTimeoutMs: deps.startTimeoutMs, signal, route },
+      // The caller's start slot is freed once the start is over, whichever way it went.
+      { startTimeoutMs: deps.startTimeoutMs, signal, route, ...(onStarted ? { onStarted } : {}) },
     );
-    // The caller's start slot is freed once the start is over, whichever way it went.
-    running = await starting.finally(() => onStarted?.());
+    running = await starting;
     running.io.write(inv.body);
     running.io.endStdin();
 
@@ -75,4 +76,8 @@ export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink
       void engine.remove(running.id);
     }
   }
+}
+
+function withCallLabel(spec: ContainerSpec, callId: string): ContainerSpec {
+  return { ...spec, labels: { ...spec.labels, [LABEL.call]: callId } };
 }

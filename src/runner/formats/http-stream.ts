@@ -10,7 +10,7 @@ import type { App, Route } from "../../model.ts";
 import { clean, deadline, functionEnv } from "../contract.ts";
 import type { FunctionResponse, HotContainer, Invocation } from "../types.ts";
 import { bodyFor, checkHeader, finalStatus } from "./answer.ts";
-import { abortError, exitError, type FormatDeps, functionLabels, launch, strayOutput } from "./container.ts";
+import { abortError, exitError, type FormatDeps, functionSpec, launch, strayOutput } from "./container.ts";
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
 import { concatBytes, FramingError } from "./framing.ts";
 import { crossing, forwardable } from "./headers.ts";
@@ -30,7 +30,7 @@ export interface StreamDeps extends FormatDeps {
 }
 
 /** Starts the container and resolves once its socket is there. */
-export async function startStreamHot(deps: StreamDeps, app: App, route: Route, signal: AbortSignal): Promise<HotContainer> {
+export async function startStreamHot(deps: StreamDeps, app: App, route: Route, signal: AbortSignal, onStarted?: () => void): Promise<HotContainer> {
   const { engine, log } = deps;
   await ensurePrivateDirs(deps.iofsBase, deps.iofsRoot);
   const dir = await createContainerDir(deps.iofsRoot);
@@ -42,19 +42,13 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
   try {
     running = await launch(
       engine,
-      {
-        image: route.image,
-        env: { ...functionEnv(app, route), FN_LISTENER: `unix:${MOUNT}/${SOCKET}` },
-        labels: functionLabels(app, route),
-        memoryMiB: route.memory,
-        binds: [{ host: dir, container: MOUNT }],
-      },
+      { ...functionSpec(app, route, { ...functionEnv(app, route), FN_LISTENER: `unix:${MOUNT}/${SOCKET}` }), binds: [{ host: dir, container: MOUNT }] },
       {
         // The answer comes over the socket; both streams are the function's log.
         stdout: (chunk) => output.write(chunk),
         stderr: (chunk) => output.write(chunk),
       },
-      { startTimeoutMs: deps.startTimeoutMs, signal, route },
+      { startTimeoutMs: deps.startTimeoutMs, signal, route, ...(onStarted ? { onStarted } : {}) },
     );
   } catch (err) {
     await removeContainerDir(dir);

@@ -8,7 +8,7 @@ import { FunctionFailed, type HotfnError } from "../../errors.ts";
 import type { App, Route } from "../../model.ts";
 import { deadline, functionEnv } from "../contract.ts";
 import type { FunctionResponse, HotContainer } from "../types.ts";
-import { abortError, exitError, type FormatDeps, functionLabels, launch, strayOutput } from "./container.ts";
+import { abortError, exitError, type FormatDeps, functionSpec, launch, strayOutput } from "./container.ts";
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
 import { type Framing, FramingError, isBlank, type ResponseParser } from "./framing.ts";
 
@@ -19,7 +19,7 @@ interface InFlight {
 }
 
 /** Starts the container; it is ready as soon as it runs (these formats have no handshake). */
-export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App, route: Route, signal: AbortSignal): Promise<HotContainer> {
+export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App, route: Route, signal: AbortSignal, onStarted?: () => void): Promise<HotContainer> {
   const { engine, log, maxResponseBody } = deps;
   let current: InFlight | undefined;
   let healthy = true;
@@ -37,7 +37,7 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
 
   const running = await launch(
     engine,
-    { image: route.image, env: functionEnv(app, route), labels: functionLabels(app, route), memoryMiB: route.memory },
+    functionSpec(app, route, functionEnv(app, route)),
     {
       stdout(chunk) {
         if (current === undefined) {
@@ -60,7 +60,7 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
       },
       stderr: (chunk) => stderr.write(chunk),
     },
-    { startTimeoutMs: deps.startTimeoutMs, signal, route },
+    { startTimeoutMs: deps.startTimeoutMs, signal, route, ...(onStarted ? { onStarted } : {}) },
   );
   id = running.id;
 

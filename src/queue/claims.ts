@@ -1,0 +1,76 @@
+/**
+ * The claim protocol of async calls, written once for the in-process workers and the /tasks door:
+ * claim the oldest queued call under a fresh lease token, resolve its route as it is now (closing a
+ * call whose route vanished as an error), renew the lease, record the outcome while the lease is
+ * still held, or give the call back.
+ * @module
+ */
+import { NotFound } from "../errors.ts";
+import type { CallOutcome } from "../model.ts";
+import type { CallQueueRepo, ClaimedCall } from "../store/call-queue.ts";
+import type { ResolvedRoute, RouteCache } from "../store/route-cache.ts";
+
+/** A call held under a lease, with the route it runs on. */
+export interface Claim {
+  call: ClaimedCall;
+  /** the route as it is now */
+  resolved: ResolvedRoute;
+  /** this claim's token: only it renews, records or releases the claim */
+  lease: string;
+}
+
+export interface Claims {
+  /** how long a claim lasts unless renewed (HOTFN_ASYNC_LEASE) */
+  readonly leaseMs: number;
+  /**
+   * The next call to run, leased to `lease` (unique per claim), or null when none is queued. Calls
+   * whose route vanished are closed as errors on the way. Rejects only when the database does.
+   */
+  next(lease: string): Promise<Claim | null>;
+  /** Extends the lease to `leaseMs + extraMs` from now. False when the lease is no longer held. */
+  renew(id: string, lease: string, extraMs?: number): Promise<boolean>;
+  /** Records the outcome while `lease` holds the call. False (nothing written) when it does not. */
+  record(id: string, lease: string, outcome: CallOutcome): Promise<boolean>;
+  /** Gives the call back to the queue unrun (its attempt not counted). False when not held. */
+  release(id: string, lease: string): Promise<boolean>;
+}
+
+export interface ClaimsOptions {
+  queue: CallQueueRepo;
+  routeCache: RouteCache;
+  leaseMs: number;
+}
+
+/** Calls closed for a vanished route in one `next()` before it answers "none" for now. */
+const MAX_SKIPPED = 20;
+
+export function createClaims({ queue, routeCache, leaseMs }: ClaimsOptions): Claims {
+  return {
+    leaseMs,
+
+    async next(lease) {
+      for (let skipped = 0; skipped < MAX_SKIPPED; skipped++) {
+        const call = await queue.claim(lease, leaseMs);
+        if (!call) return null;
+        const resolved = await routeCache.resolve(call.appName, call.path).catch((err: unknown) => {
+          if (err instanceof NotFound) return null;
+          throw err;
+        });
+        // A pattern route resolves to itself by its own path; anything else means it is gone.
+        if (resolved !== null && resolved.route.path === call.path) return { call, resolved, lease };
+        await queue.complete(call.id, lease, {
+          status: "error",
+          startedAt: null,
+          completedAt: new Date(),
+          error: `route ${call.path} of app ${call.appName} no longer exists`,
+          log: "",
+        });
+      }
+      return null;
+    },
+
+    renew: (id, lease, extraMs = 0) => queue.renew(id, lease, leaseMs + extraMs),
+    record: (id, lease, outcome) => queue.complete(id, lease, outcome),
+    release: (id, lease) => queue.release(id, lease),
+  };
+}
