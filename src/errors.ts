@@ -15,6 +15,7 @@ export type ErrorCode =
   | "unavailable"
   | "function_timeout"
   | "function_failed"
+  | "caller_gone"
   | "internal";
 
 export class HotfnError extends Error {
@@ -99,6 +100,14 @@ export class FunctionTimeout extends HotfnError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("function_timeout", message, options);
     this.name = "FunctionTimeout";
+  }
+}
+
+/** The caller went away (hung up, stopped sending its body) before its call was answered. */
+export class CallerGone extends HotfnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("caller_gone", message, options);
+    this.name = "CallerGone";
   }
 }
 

@@ -5,6 +5,7 @@
  * matches a pattern. Pure; the API checks it when a route is written, the runner again at launch.
  * @module
  */
+import { parseImageRef, qualifiedImage } from "./image-ref.ts";
 
 export interface ImagePolicy {
   /** True when `image` may be run. */
@@ -35,13 +36,10 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The reference as written, with its implied tag, and fully qualified as Docker Hub reads it. */
+/** The reference as written, with its implied tag, and fully qualified as Docker reads it. */
 function spellings(image: string): string[] {
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const tagged = lastSegment.includes(":") || image.includes("@") ? image : `${image}:latest`;
-  const first = tagged.split("/")[0]!;
-  // A first segment with a dot or port, or `localhost`, names a registry; otherwise it is Docker Hub.
-  const hasRegistry = tagged.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  const qualified = hasRegistry ? tagged : `docker.io/${tagged.includes("/") ? "" : "library/"}${tagged}`;
-  return [...new Set([image, tagged, qualified])];
+  const ref = parseImageRef(image);
+  if (typeof ref === "string") return [image];
+  const tagged = ref.tag === undefined && ref.digest === undefined ? `${image}:latest` : image;
+  return [...new Set([image, tagged, qualifiedImage(ref)])];
 }

@@ -30,6 +30,11 @@ export function isPattern(path: string): boolean {
   return path.includes("/:");
 }
 
+/** What a pattern matches, whatever its parameters are named: `/w/:a` and `/w/:b` share `/w/:`. */
+export function pathShape(path: string): string {
+  return path.replace(/\/:[A-Za-z_][A-Za-z0-9_]*/g, "/:");
+}
+
 /** The params bound when `path` matches `pattern`, or null when it does not. */
 export function matchPath(pattern: string, path: string): Record<string, string> | null {
   const want = pattern.split("/");

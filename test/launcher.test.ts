@@ -124,7 +124,7 @@ describe("default format", () => {
     const inv = invocation(route({ image: IMAGES.sleep, timeout: 1 }), "60000");
     const err = await launcher.runCold(inv, createLogBuffer(1000), AbortSignal.timeout(1000)).catch((e) => e);
     expect(err).toBeInstanceOf(FunctionTimeout);
-    expect(err.message).toBe("function timed out after 1 s");
+    expect(err.message).toBe("Timed out: the function ran past its 1 s timeout");
     expect(await eventuallyNone(`hotfn.call=${inv.callId}`)).toBe(true);
   });
 

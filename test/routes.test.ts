@@ -52,7 +52,7 @@ describe("POST /v1/apps/{app}/routes", () => {
     const app = freshApp();
     const route = {
       path: "/users/:id/orders",
-      image: "registry.local:5000/team/fn@sha256:abc",
+      image: "registry.local:5000/team/fn@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
       type: "async",
       format: "http-stream",
       memory: 256,
@@ -89,7 +89,7 @@ describe("POST /v1/apps/{app}/routes", () => {
   it("refuses an app name in the URL that is not valid, naming app", async () => {
     const res = await createRoute("bad.name", { path: "/x", image: "busybox" });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/^app: /);
+    expect(res.body.error.message).toMatch(/^Invalid app name: app: /);
   });
 
   it.each([
@@ -252,7 +252,7 @@ describe("PATCH /v1/apps/{app}/routes/{route}", () => {
     await createRoute(app, { path: "/ro/x", image: "a" });
     const moved = await s.json(`/v1/apps/${app}/routes/ro/x`, { method: "PATCH", body: { route: { path: "/elsewhere" } } });
     expect(moved.status).toBe(400);
-    expect(moved.body.error.message).toContain("route.path");
+    expect(moved.body.error).toEqual({ message: "Could not update route - path is immutable: route.path is read-only", fields: "route.path" });
     expect((await s.json(`/v1/apps/${app}/routes/elsewhere`)).status).toBe(404);
     const same = await s.json(`/v1/apps/${app}/routes/ro/x`, { method: "PATCH", body: { route: { path: "/ro/x", memory: 100 } } });
     expect(same.status).toBe(200);

@@ -13,6 +13,7 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { Claims } from "../queue/claims.ts";
 import type { Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
+import { allowedMethods } from "./allow.ts";
 import { appsApi } from "./apps.ts";
 import { createDoors, type DoorTokens } from "./auth.ts";
 import { callsApi } from "./calls.ts";
@@ -88,7 +89,13 @@ export function createApp(opts: ApiOptions) {
   app.route("/v1/tasks", tasks);
   app.route("/r", invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken: doors.carriesHotfnToken }));
 
-  app.notFound((c) => c.json(errorBody(`no such endpoint: ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0) {
+      return c.json(errorBody(`Method not allowed: ${c.req.method} ${c.req.path} takes ${allowed.join(", ")}`), 405, { Allow: allowed.join(", ") });
+    }
+    return c.json(errorBody(`no such endpoint: ${c.req.method} ${c.req.path}`), 404);
+  });
   app.onError((err, c) => handleError(err, c, log.child({ request_id: c.get("requestId") })));
   return app;
 }

@@ -5,8 +5,9 @@
 import { Hono } from "hono";
 import { Invalid } from "../errors.ts";
 import type { Store } from "../store/index.ts";
+import { mergeMap } from "../store/merge.ts";
 import { parseParam, readJson, readPaging } from "./body.ts";
-import { appName, AppWrapper } from "./schemas.ts";
+import { appName, AppWrapper, checkConfigFits } from "./schemas.ts";
 import { appJson } from "./serialize.ts";
 
 export function appsApi(store: Store) {
@@ -17,7 +18,7 @@ export function appsApi(store: Store) {
     })
     .post("/", async (c) => {
       const { app } = await readJson(c, AppWrapper);
-      if (app.name === undefined) throw new Invalid("app.name: is required", "app.name");
+      if (app.name === undefined) throw new Invalid("Missing app name: app.name is required", "app.name");
       const created = await store.apps.create(app.name, app.config ?? {});
       return c.json({ message: "App successfully created", app: appJson(created) });
     })
@@ -27,7 +28,11 @@ export function appsApi(store: Store) {
     .patch("/:app", async (c) => {
       const name = c.req.param("app");
       const { app } = await readJson(c, AppWrapper);
-      if (app.name !== undefined && app.name !== name) throw new Invalid("app.name: is read-only", "app.name");
+      if (app.name !== undefined && app.name !== name) throw new Invalid("Could not update app - name is immutable: app.name is read-only", "app.name");
+      if (app.config !== undefined) {
+        const config = mergeMap((await store.apps.get(name)).config, app.config);
+        for (const route of await store.routes.allOf(name)) checkConfigFits(config, route.config, "app.config");
+      }
       const updated = await store.apps.update(name, app.config === undefined ? {} : { config: app.config });
       return c.json({ message: "App successfully updated", app: appJson(updated) });
     })

@@ -18,7 +18,7 @@ export async function readJson<S extends v.GenericSchema>(c: Context, schema: S)
   try {
     body = JSON.parse(text);
   } catch {
-    throw new Invalid(text.trim() === "" ? "body is empty; a JSON object is required" : "body is not valid JSON");
+    throw new Invalid(text.trim() === "" ? "Invalid JSON: the body is empty; a JSON object is required" : "Invalid JSON: the body is not valid JSON");
   }
   return parse(schema, body);
 }
@@ -28,13 +28,61 @@ export function parseParam<S extends v.GenericSchema>(name: string, schema: S, i
   return parse(v.object({ [name]: schema }), { [name]: input })[name] as v.InferOutput<S>;
 }
 
+/**
+ * How Fn named a bad field: its v1 clients and their users match on these words, so a message about
+ * one of these fields starts with them (the detail follows after a colon).
+ */
+const FN_PHRASES: Record<string, string> = {
+  app: "Invalid app name",
+  "app.name": "Invalid app name",
+  "route.path": "Invalid Path format",
+  "route.type": "Invalid route Type",
+  "route.format": "Invalid route Format",
+  "route.image": "Invalid route Image",
+};
+
 /** Validates `input`, throwing Invalid that names the first bad field (e.g. `route.memory`). */
 export function parse<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const misplaced = arrayForObject(schema, input, []);
+  if (misplaced !== undefined) {
+    const field = misplaced.path.join(".") || undefined;
+    const phrase = field === undefined ? undefined : FN_PHRASES[field];
+    const what = misplaced.message ?? `${field ?? "body"} must be an object`;
+    throw new Invalid(`${phrase ? `${phrase}: ` : ""}${field ?? "body"}: must be an object, not a list (${what})`, field);
+  }
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   const issue = result.issues[0]!;
   const field = v.getDotPath(issue) ?? undefined;
-  throw new Invalid(field ? `${field}: ${issue.message}` : issue.message, field);
+  const detail = field ? `${field}: ${issue.message}` : issue.message;
+  const phrase = field === undefined ? undefined : FN_PHRASES[field];
+  throw new Invalid(phrase ? `${phrase}: ${detail}` : detail, field);
+}
+
+/**
+ * The path of the first list in `input` where `schema` wants an object or a record: valibot's
+ * object and record schemas take a list as an object of its indices, and a list must not pass.
+ */
+function arrayForObject(schema: unknown, input: unknown, path: string[]): { path: string[]; message: string | undefined } | undefined {
+  const s = schema as { type?: string; message?: unknown; pipe?: unknown[]; wrapped?: unknown; entries?: Record<string, unknown>; value?: unknown };
+  if (s.pipe) return arrayForObject(s.pipe[0], input, path);
+  if (s.wrapped) return input === undefined ? undefined : arrayForObject(s.wrapped, input, path);
+  const objectLike = s.type === "object" || s.type === "loose_object" || s.type === "strict_object" || s.type === "record";
+  if (!objectLike || input === null || typeof input !== "object") return undefined;
+  if (Array.isArray(input)) return { path, message: typeof s.message === "string" ? s.message : undefined };
+  const record = input as Record<string, unknown>;
+  if (s.entries) {
+    for (const [key, entry] of Object.entries(s.entries)) {
+      const found = arrayForObject(entry, record[key], [...path, key]);
+      if (found) return found;
+    }
+  } else if (s.value) {
+    for (const [key, value] of Object.entries(record)) {
+      const found = arrayForObject(s.value, value, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 export const MAX_PER_PAGE = 100;

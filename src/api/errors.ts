@@ -19,6 +19,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unavailable: 503,
   function_timeout: 504,
   function_failed: 502,
+  // nginx's "client closed request", which Fn also used: nobody reads it, but logs and metrics do
+  caller_gone: 499 as ContentfulStatusCode,
   internal: 500,
 };
 
@@ -31,6 +33,7 @@ export function handleError(err: Error, c: Context, log: Logger): Response {
   if (err instanceof HotfnError && err.code !== "internal") {
     const status = STATUS[err.code];
     if (status >= 500 && err.code !== "busy") log.warn(err.message, { code: err.code, status, path: c.req.path, err: err.cause ?? undefined });
+    if (err.code === "caller_gone") log.info(err.message, { status, path: c.req.path });
     if (err.code === "busy" && "retryAfterSeconds" in err) c.header("Retry-After", String(err.retryAfterSeconds));
     // RFC 6750 §3: a 401 names the scheme the client should use.
     if (err.code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="hotfn"');

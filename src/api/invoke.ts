@@ -6,8 +6,8 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { TooLarge } from "../errors.ts";
-import { crossing } from "../runner/formats/headers.ts";
+import { CallerGone, HotfnError, TooLarge } from "../errors.ts";
+import { routeHeaderProblem } from "../headers.ts";
 import type { Route } from "../model.ts";
 import type { Invocation, Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
@@ -29,8 +29,9 @@ export interface InvokeDeps {
 
 export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken }: InvokeDeps) {
   // hotfn's own credentials are not the function's to see, nor to keep with a stored async call.
-  const forFunction = (headers: Headers) =>
-    crossing(headers.entries()).filter(([name, value]) => name.toLowerCase() !== "authorization" || !carriesHotfnToken(value));
+  // Which of the rest a function sees is the formats' to decide (headers.ts, toFunction), once.
+  const forFunction = (headers: Headers): [string, string][] =>
+    [...headers.entries()].filter(([name, value]) => name.toLowerCase() !== "authorization" || !carriesHotfnToken(value));
 
   return new Hono().all("/:app/*", async (c) => {
     const appName = c.req.param("app");
@@ -63,10 +64,10 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
     store.recorder.started({ id: callId, appName, path: route.path, createdAt, startedAt: createdAt });
     const signal = c.req.raw.signal;
     const outcome = await runner.run({ ...inv, priority: "sync", signal }).catch((err: unknown) => {
-      const status = signal.aborted ? "cancelled" : "error";
-      const error = signal.aborted ? "the caller went away before the call started" : String((err as Error)?.message ?? err);
-      store.recorder.finished(callId, { status, startedAt: null, completedAt: new Date(), error, log: "" });
-      throw err;
+      const gone = signal.aborted;
+      const error = gone ? "the caller went away before the call started" : String((err as Error)?.message ?? err);
+      store.recorder.finished(callId, { status: gone ? "cancelled" : "error", startedAt: null, completedAt: new Date(), error, log: "" });
+      throw gone ? new CallerGone(error) : err;
     });
     store.recorder.finished(callId, {
       status: outcome.status,
@@ -78,7 +79,8 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
     if (outcome.status !== "success") throw outcome.error;
 
     const { status, headers, body } = outcome.response;
-    for (const [k, v] of crossing(headers)) c.header(k, v, { append: true });
+    // The formats hand over only what may reach a caller (headers.ts, toCaller).
+    for (const [k, v] of headers) c.header(k, v, { append: true });
     // These statuses carry no body by definition (RFC 9110 §15.3.5, §15.3.6, §15.4.5).
     if (NULL_BODY.has(status)) return c.body(null, status as 204);
     return c.body(body as Uint8Array<ArrayBuffer>, status as 200);
@@ -89,6 +91,8 @@ const NULL_BODY = new Set([204, 205, 304]);
 
 function setRouteHeaders(c: Context, route: Route): void {
   for (const [name, values] of Object.entries(route.headers)) {
+    // Refused when written; a route stored before that rule must not spoof hotfn's own either.
+    if (routeHeaderProblem(name) !== undefined) continue;
     for (const v of values) c.header(name, v, { append: true });
   }
 }
@@ -98,7 +102,15 @@ async function readBody(c: Context, max: number): Promise<Uint8Array> {
   if (c.req.method === "GET" || c.req.method === "HEAD") return new TextEncoder().encode(c.req.query("payload") ?? "");
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > max) throw new TooLarge(`request body is larger than ${max} bytes`);
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const body = await c.req.arrayBuffer().then(
+    (buf) => new Uint8Array(buf),
+    (err: unknown) => {
+      // bodyLimit's TooLarge passes; anything else is the caller's connection failing mid-body
+      // (it hung up, or sent less than its Content-Length and went quiet).
+      if (err instanceof HotfnError) throw err;
+      throw new CallerGone("the caller stopped sending its body", { cause: err });
+    },
+  );
   if (body.byteLength > max) throw new TooLarge(`request body is larger than ${max} bytes`);
   return body;
 }

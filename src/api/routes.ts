@@ -4,13 +4,14 @@
  * @module
  */
 import { Hono } from "hono";
-import { Invalid } from "../errors.ts";
+import { Invalid, NotFound } from "../errors.ts";
 import { ROUTE_DEFAULTS } from "../model.ts";
 import type { ImagePolicy } from "../image-policy.ts";
 import type { Store } from "../store/index.ts";
+import { mergeMap } from "../store/merge.ts";
 import type { RoutePatch } from "../store/routes.ts";
 import { parseParam, readJson, readPaging } from "./body.ts";
-import { appName, normalizeHeaders, type RouteInput, RouteWrapper } from "./schemas.ts";
+import { appName, checkConfigFits, normalizeHeaders, type RouteInput, RouteWrapper } from "./schemas.ts";
 import { routeJson } from "./serialize.ts";
 
 const routeParam = (raw: string) => (raw.startsWith("/") ? raw : `/${raw}`);
@@ -40,9 +41,11 @@ export function routesApi(store: Store, { maxMemoryMiB, images }: RoutesApiOptio
     .post("/:app/routes", async (c) => {
       const app = parseParam("app", appName, c.req.param("app"));
       const { route } = await readJson(c, RouteWrapper);
-      if (route.path === undefined) throw new Invalid("route.path: is required", "route.path");
-      if (route.image === undefined) throw new Invalid("route.image: is required", "route.image");
+      if (route.path === undefined) throw new Invalid("Missing route Path: route.path is required", "route.path");
+      if (route.image === undefined) throw new Invalid("Missing route Image: route.image is required", "route.image");
       checkRunnable(route);
+      const appConfig = await store.apps.get(app).then((a) => a.config, (err: unknown) => (err instanceof NotFound ? {} : Promise.reject(err)));
+      checkConfigFits(appConfig, route.config ?? {}, "route.config");
       const created = await store.routes.create({
         appName: app,
         path: route.path,
@@ -65,8 +68,13 @@ export function routesApi(store: Store, { maxMemoryMiB, images }: RoutesApiOptio
     .patch("/:app/routes/:route{.+}", async (c) => {
       const path = routeParam(c.req.param("route"));
       const { route } = await readJson(c, RouteWrapper);
-      if (route.path !== undefined && route.path !== path) throw new Invalid("route.path: is read-only", "route.path");
+      if (route.path !== undefined && route.path !== path) throw new Invalid("Could not update route - path is immutable: route.path is read-only", "route.path");
       checkRunnable(route);
+      if (route.config !== undefined) {
+        const current = await store.routes.get(c.req.param("app"), path);
+        const app = await store.apps.get(c.req.param("app"));
+        checkConfigFits(app.config, mergeMap(current.config, route.config), "route.config");
+      }
       const updated = await store.routes.update(c.req.param("app"), path, toPatch(route));
       return c.json({ message: "Route successfully updated", route: routeJson(updated) });
     })

@@ -4,8 +4,37 @@
  * @module
  */
 import * as v from "valibot";
+import { Invalid } from "../errors.ts";
+import { parseImageRef } from "../image-ref.ts";
 import { ROUTE_FORMATS, ROUTE_TYPES } from "../model.ts";
 import { routePathProblem } from "../paths.ts";
+import { routeHeaderProblem } from "../headers.ts";
+
+/**
+ * A function's config becomes its environment, which Docker carries in one request and the kernel
+ * in one exec: app and route config together hold at most this many keys and bytes (keys + values).
+ */
+export const MAX_CONFIG_KEYS = 256;
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
+/** Throws Invalid unless app and route config together fit a function's environment. */
+export function checkConfigFits(appConfig: Record<string, string>, routeConfig: Record<string, string>, field: string): void {
+  const keys = new Set([...Object.keys(appConfig), ...Object.keys(routeConfig)]).size;
+  const bytes = configBytes(appConfig) + configBytes(routeConfig);
+  if (keys > MAX_CONFIG_KEYS || bytes > MAX_CONFIG_BYTES) {
+    throw new Invalid(
+      `${field}: app and route config together would hold ${keys} keys and ${bytes} bytes; a function's environment takes at most ${MAX_CONFIG_KEYS} keys and ${MAX_CONFIG_BYTES} bytes`,
+      field,
+    );
+  }
+}
+
+/** The bytes a config map adds to the environment. */
+export function configBytes(config: Record<string, string>): number {
+  let n = 0;
+  for (const [k, val] of Object.entries(config)) n += Buffer.byteLength(k) + Buffer.byteLength(val) + 2;
+  return n;
+}
 
 /** Config keys become env var names: upper-cased, `-` → `_`; anything else could not be set. */
 const configKey = v.pipe(
@@ -14,14 +43,23 @@ const configKey = v.pipe(
   v.maxLength(128),
 );
 const configMap = v.pipe(
-  v.record(configKey, v.pipe(v.string("config values must be strings"), v.maxLength(64 * 1024))),
-  v.description("Configuration passed to the function as environment variables; on PATCH an empty value removes the key."),
+  v.record(configKey, v.pipe(v.string("config values must be strings"), v.regex(/^[^\0]*$/, "config values must not contain NUL"))),
+  v.check((m) => Object.keys(m).length <= MAX_CONFIG_KEYS, `config holds at most ${MAX_CONFIG_KEYS} keys`),
+  v.check((m) => configBytes(m) <= MAX_CONFIG_BYTES, `config holds at most ${MAX_CONFIG_BYTES} bytes of keys and values`),
+  v.description(`Configuration passed to the function as environment variables (app and route together: at most ${MAX_CONFIG_KEYS} keys and ${MAX_CONFIG_BYTES} bytes); on PATCH an empty value removes the key.`),
 );
 
-const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "header names must be HTTP tokens"));
-const headerValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, "header values must not contain CR, LF or NUL"));
+const headerName = v.pipe(
+  v.string(),
+  v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "header names must be HTTP tokens"),
+  v.check((name) => routeHeaderProblem(name) === undefined, (issue) => `header ${String(issue.input)}: ${routeHeaderProblem(String(issue.input))}`),
+);
+// What every HTTP client and server carries: visible ASCII, space and tab (RFC 9110 §5.5 field-value
+// without obs-text, which Bun and browsers refuse or mangle).
+const headerValue = v.pipe(v.string(), v.regex(/^[\t\x20-\x7e]*$/, "header values must be visible ASCII, spaces and tabs"), v.maxLength(8192));
 const headerMap = v.pipe(
   v.record(headerName, v.union([headerValue, v.array(headerValue)], "header values must be a string or a list of strings")),
+  v.check((m) => Object.keys(m).length <= 64, "a route adds at most 64 headers"),
   v.description("Headers added to every response of the route; on PATCH an empty value removes the header."),
 );
 
@@ -48,7 +86,10 @@ export const Route = v.object({
   image: v.optional(
     v.pipe(
       v.string("image must be a string"),
-      v.regex(/^[a-z0-9][A-Za-z0-9._\/:@-]{0,254}$/, "image must be a Docker image reference such as repo/name:tag"),
+      v.check(
+        (ref) => typeof parseImageRef(ref) !== "string",
+        (issue) => `image must be a Docker image reference such as registry.example.com/team/name:tag (${String(parseImageRef(String(issue.input)))})`,
+      ),
     ),
   ),
   type: v.optional(v.picklist(ROUTE_TYPES, `type must be one of ${ROUTE_TYPES.join(", ")}`)),

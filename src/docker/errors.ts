@@ -3,7 +3,7 @@
  * is `Unavailable`; the HTTP status of an engine answer is kept for the callers that branch on it.
  * @module
  */
-import { HotfnError, Unavailable } from "../errors.ts";
+import { FunctionFailed, HotfnError, Unavailable } from "../errors.ts";
 
 /** Socket-level failures that mean "no engine answers here". */
 const UNREACHABLE = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EACCES", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "FailedToOpenSocket", "ConnectionRefused"]);
@@ -27,8 +27,9 @@ export function engineMessage(err: unknown): string {
 }
 
 /**
- * Rethrows `err` as a HotfnError: unreachable engine or engine-side failure (5xx) → Unavailable,
- * anything else → an internal error naming the operation. HotfnErrors pass through unchanged. The
+ * Rethrows `err` as a HotfnError: unreachable engine or engine-side failure (5xx) → Unavailable;
+ * the engine refusing what it was asked (4xx: a bad reference, settings too large) → FunctionFailed,
+ * as the route is what needs fixing; anything else → an internal error naming the operation. HotfnErrors pass through unchanged. The
  * engine's own words stay in the cause (the log), not in a message a caller may read: they can name
  * registries, DNS servers and host paths.
  */
@@ -41,6 +42,12 @@ export function toEngineError(err: unknown, what: string, dockerHost: string): H
   const status = engineStatus(err);
   if (status !== undefined && status >= 500) {
     return new Unavailable(`the Docker engine failed to ${what}`, { cause: err });
+  }
+  if (status === 431 || status === 413) {
+    return new FunctionFailed(`the Docker engine refused to ${what}: its settings are too large (${status}); make the app's and route's config smaller`, { cause: err });
+  }
+  if (status !== undefined && status >= 400) {
+    return new FunctionFailed(`the Docker engine refused to ${what} (${status}); check the route's image and config (hotfn's log has the engine's answer)`, { cause: err });
   }
   return new HotfnError("internal", `Docker ${what} failed: ${engineMessage(err)}`, { cause: err });
 }

@@ -1,9 +1,10 @@
 /**
- * The function contract: the environment a function's container sees (design.md "The function
- * contract"), the per-call values the formats send, and the key that identifies one function — the
- * containers that key shares can serve each other's calls. Pure functions.
+ * The function contract: the environment a function's container sees (the README's "Formats"), the
+ * per-call values the formats send, and the key that identifies one function — the containers that
+ * key shares can serve each other's calls. Pure functions.
  * @module
  */
+import { headerEnvSuffix } from "../headers.ts";
 import type { App, Route } from "../model.ts";
 import type { Invocation } from "./types.ts";
 
@@ -12,8 +13,8 @@ export function configEnvName(key: string): string {
   return key.toUpperCase().replaceAll("-", "_");
 }
 
-/** A header or param name as an env suffix: upper-cased, anything but A-Z 0-9 _ → `_`. */
-export function envSuffix(name: string): string {
+/** A param name as an env suffix: upper-cased (route params are already [A-Za-z_][A-Za-z0-9_]*). */
+function paramSuffix(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
 }
 
@@ -36,20 +37,29 @@ export function functionEnv(app: App, route: Route): Record<string, string> {
 /**
  * The env of a `default`-format container, which serves exactly one call: the function env plus the
  * call's id, method, URL, headers and route params, each under FN_* and under the 2017 unprefixed name.
+ * hotfn's own values (call id, method, URL, app, route) win over config; what the caller chose
+ * (headers, param values) never does: a config key of the same name stands. Header names map by
+ * headers.ts `headerEnvSuffix` (a name that could collide is left out).
  */
 export function callEnv(inv: Invocation): Record<string, string> {
   const env = functionEnv(inv.app, inv.route);
-  const put = (name: string, value: string) => {
+  const own = (name: string, value: string) => {
     env[`FN_${name}`] = value;
     env[name] = value;
+  };
+  const callers = (name: string, value: string) => {
+    for (const key of [`FN_${name}`, name]) if (!(key in env)) env[key] = value;
   };
   env.FN_CALL_ID = inv.callId;
   env.APP_NAME = inv.app.name;
   env.ROUTE = inv.route.path;
-  put("METHOD", inv.method);
-  put("REQUEST_URL", inv.url);
-  for (const [name, value] of joinHeaders(inv.headers)) put(`HEADER_${envSuffix(name)}`, clean(value));
-  for (const [name, value] of Object.entries(inv.params)) put(`PARAM_${envSuffix(name)}`, clean(value));
+  own("METHOD", inv.method);
+  own("REQUEST_URL", inv.url);
+  for (const [name, value] of joinHeaders(inv.headers)) {
+    const suffix = headerEnvSuffix(name);
+    if (suffix !== undefined) callers(`HEADER_${suffix}`, clean(value));
+  }
+  for (const [name, value] of Object.entries(inv.params)) callers(`PARAM_${paramSuffix(name)}`, clean(value));
   return env;
 }
 
@@ -64,8 +74,8 @@ export function joinHeaders(headers: [string, string][]): Map<string, string> {
   return new Map(byLower.values());
 }
 
-/** The call's deadline as RFC 3339 UTC, `timeoutSeconds` from `now`. */
-export function deadline(timeoutSeconds: number, now: number = Date.now()): string {
+/** The call's deadline (Fn-Deadline) as RFC 3339 UTC, `timeoutSeconds` from `now`. */
+export function deadlineHeader(timeoutSeconds: number, now: number = Date.now()): string {
   return new Date(now + timeoutSeconds * 1000).toISOString();
 }
 

@@ -21,7 +21,7 @@ export function startDeadline(timeoutSeconds: number, deferred = false): Deadlin
   let cleared = false;
   const start = () => {
     if (timer !== undefined || cleared) return;
-    timer = setTimeout(() => controller.abort(new FunctionTimeout(`function timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
+    timer = setTimeout(() => controller.abort(new FunctionTimeout(`Timed out: the function ran past its ${timeoutSeconds} s timeout`)), timeoutSeconds * 1000);
   };
   if (!deferred) start();
   return {

@@ -16,7 +16,10 @@ export interface Invocation {
   method: string;
   /** the full URL the caller used */
   url: string;
-  /** the caller's headers, hop-by-hop ones removed; names as sent */
+  /**
+   * the caller's headers as sent, names as sent, hotfn's own tokens removed; the formats pass on
+   * only what headers.ts `toFunction` allows
+   */
   headers: [string, string][];
   body: Uint8Array;
   /** sync callers are served before async work when both wait for a container */
@@ -28,7 +31,7 @@ export interface Invocation {
 /**
  * What a function answered. `default` functions always answer 200 with their stdout. Every format
  * guarantees: `status` is 200–599; header names are HTTP tokens and values byte strings without
- * CR/LF/NUL (safe for `new Headers`); none of the headers that never cross (formats/headers.ts); and
+ * CR/LF/NUL (safe for `new Headers`); none of the headers that never cross (headers.ts `toCaller`); and
  * `body` is empty for 204, 205 and 304 — pass `null` as the Response body for those.
  */
 export interface FunctionResponse {

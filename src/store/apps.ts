@@ -27,14 +27,14 @@ export interface AppRepo {
 export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo {
   const get = async (name: string): Promise<App> => {
     const row = await db.select().from(apps).where(eq(apps.name, name)).get();
-    if (!row) throw new NotFound(`app ${name} not found`);
+    if (!row) throw new NotFound(`App not found: ${name}`);
     return row;
   };
 
   return {
     async create(name, config) {
       const rows = await db.insert(apps).values({ name, config: mergeMap({}, config) }).onConflictDoNothing().returning();
-      if (!rows[0]) throw new Conflict(`app ${name} already exists`);
+      if (!rows[0]) throw new Conflict(`App already exists: ${name}`);
       changes.emit({ appName: name, kind: "created" });
       return rows[0];
     },
@@ -57,7 +57,7 @@ export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo 
       if (patch.config === undefined) return current;
       const config = mergeMap(current.config, patch.config);
       const rows = await db.update(apps).set({ config, updatedAt: new Date() }).where(eq(apps.name, name)).returning();
-      if (!rows[0]) throw new NotFound(`app ${name} not found`);
+      if (!rows[0]) throw new NotFound(`App not found: ${name}`);
       changes.emit({ appName: name, kind: "updated" });
       return rows[0];
     },
@@ -69,7 +69,7 @@ export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo 
         .returning({ name: apps.name });
       if (deleted.length === 0) {
         await get(name);
-        throw new Invalid(`app ${name} still has routes; delete them first`, "app");
+        throw new Invalid(`Cannot remove apps with routes: app ${name} still has routes; delete them first`, "app");
       }
       changes.emit({ appName: name, kind: "deleted" });
     },

@@ -48,14 +48,14 @@ const callColumns = {
 export function createCallRepo(db: LibSQLDatabase): CallRepo {
   const one = async <T>(id: string, pick: (row: typeof calls.$inferSelect) => T): Promise<T> => {
     const row = await db.select().from(calls).where(eq(calls.id, id)).get();
-    if (!row) throw new NotFound(`call ${id} not found`);
+    if (!row) throw new NotFound(`Call not found: ${id}`);
     return pick(row);
   };
 
   return {
     async get(id) {
       const row = await db.select(callColumns).from(calls).where(eq(calls.id, id)).get();
-      if (!row) throw new NotFound(`call ${id} not found`);
+      if (!row) throw new NotFound(`Call not found: ${id}`);
       return row;
     },
 

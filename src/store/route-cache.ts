@@ -56,7 +56,7 @@ export function createRouteCache(routes: RouteRepo, apps: AppRepo, changes: Chan
         const params = matchPath(route.path, requestPath);
         if (params) return { app, route, params };
       }
-      throw new NotFound(`no route matches ${requestPath} in app ${appName}`);
+      throw new NotFound(`Route not found: no route matches ${requestPath} in app ${appName}`);
     },
   };
 }

@@ -11,6 +11,7 @@ import type { HeaderMap, Page, Route, StringMap } from "../model.ts";
 import type { AppRepo } from "./apps.ts";
 import type { ChangeFeed } from "./changes.ts";
 import { decodeCursor, type PageQuery, pageOf } from "./cursor.ts";
+import { isPattern, pathShape } from "../paths.ts";
 import { mergeMap } from "./merge.ts";
 import { apps, routes } from "./schema.ts";
 
@@ -43,11 +44,20 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
     const row = await db.select().from(routes).where(byKey(appName, path)).get();
     if (row) return row;
     await appRepo.get(appName);
-    throw new NotFound(`route ${path} not found in app ${appName}`);
+    throw new NotFound(`Route not found: ${path} in app ${appName}`);
   };
 
   return {
     async create(route) {
+      if (isPattern(route.path)) {
+        // Two patterns of one shape would match the same requests and the second could never be
+        // reached. A check, not a constraint: two such writes at the same instant could both pass it.
+        const shape = pathShape(route.path);
+        const twin = (await db.select({ path: routes.path }).from(routes).where(eq(routes.appName, route.appName))).find(
+          (r) => isPattern(r.path) && pathShape(r.path) === shape,
+        );
+        if (twin) throw new Conflict(`Route already exists: ${twin.path} in app ${route.appName} matches the same requests as ${route.path}`);
+      }
       const [, inserted] = await db.batch([
         db.insert(apps).values({ name: route.appName, config: {} }).onConflictDoNothing(),
         db
@@ -56,7 +66,7 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
           .onConflictDoNothing()
           .returning(),
       ]);
-      if (!inserted[0]) throw new Conflict(`route ${route.path} already exists in app ${route.appName}`);
+      if (!inserted[0]) throw new Conflict(`Route already exists: ${route.path} in app ${route.appName}`);
       changes.emit({ appName: route.appName, path: route.path, kind: "created" });
       return inserted[0];
     },
@@ -92,7 +102,7 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
         })
         .where(byKey(appName, path))
         .returning();
-      if (!rows[0]) throw new NotFound(`route ${path} not found in app ${appName}`);
+      if (!rows[0]) throw new NotFound(`Route not found: ${path} in app ${appName}`);
       changes.emit({ appName, path, kind: "updated" });
       return rows[0];
     },
@@ -101,7 +111,7 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
       const deleted = await db.delete(routes).where(byKey(appName, path)).returning({ path: routes.path });
       if (deleted.length === 0) {
         await get(appName, path);
-        throw new NotFound(`route ${path} not found in app ${appName}`);
+        throw new NotFound(`Route not found: ${path} in app ${appName}`);
       }
       changes.emit({ appName, path, kind: "deleted" });
     },

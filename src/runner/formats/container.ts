@@ -131,7 +131,7 @@ export function exitError(state: ExitState, memoryMiB: number, when = ""): Funct
  */
 export function abortError(signal: AbortSignal, route?: Route): HotfnError {
   if (signal.reason instanceof HotfnError) return signal.reason;
-  return new FunctionTimeout(route ? `function timed out after ${route.timeout} s` : "function timed out");
+  return new FunctionTimeout(route ? `Timed out: the function ran past its ${route.timeout} s timeout` : "Timed out");
 }
 
 /** Logs a hot container's output between calls at debug level (it belongs to no call). */

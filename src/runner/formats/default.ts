@@ -11,7 +11,7 @@ import type { FunctionResponse, Invocation, LogSink } from "../types.ts";
 import type { ContainerSpec } from "../../docker/engine.ts";
 import { abortError, exitError, type FormatDeps, functionSpec, launch, type Running } from "./container.ts";
 import { concatBytes } from "./framing.ts";
-import { crossing } from "./headers.ts";
+import { toFunction } from "../../headers.ts";
 
 /**
  * Runs `inv` in a fresh container. Resolves with stdout when the function exits 0; rejects with
@@ -35,7 +35,7 @@ export async function runDefault(deps: FormatDeps, inv: Invocation, log: LogSink
     const starting = launch(
       engine,
       // Caller headers that never cross (headers.ts) do not reach the env either: no FN_HEADER_FN_….
-      withCallLabel(functionSpec(inv.app, route, callEnv({ ...inv, headers: crossing(inv.headers) })), inv.callId),
+      withCallLabel(functionSpec(inv.app, route, callEnv({ ...inv, headers: toFunction(inv.headers) })), inv.callId),
       {
         stdout(chunk) {
           if (overflow) return;

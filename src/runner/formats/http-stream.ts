@@ -7,13 +7,13 @@
  */
 import { FunctionFailed, FunctionTimeout } from "../../errors.ts";
 import type { App, Route } from "../../model.ts";
-import { clean, deadline, functionEnv } from "../contract.ts";
+import { clean, deadlineHeader, functionEnv } from "../contract.ts";
 import type { FunctionResponse, HotContainer, Invocation } from "../types.ts";
 import { bodyFor, checkHeader, finalStatus } from "./answer.ts";
 import { abortError, exitError, type FormatDeps, functionSpec, launch, strayOutput } from "./container.ts";
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
 import { concatBytes, FramingError } from "./framing.ts";
-import { crossing, forwardable } from "./headers.ts";
+import { isEndToEnd, toCaller, toFunction } from "../../headers.ts";
 import { claimSocket, createContainerDir, ensurePrivateDirs, removeContainerDir, SOCKET, waitForSocket } from "./socket-dir.ts";
 
 const MOUNT = "/tmp/iofs";
@@ -132,12 +132,12 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
 async function post(socket: string, inv: Invocation, signal: AbortSignal, maxBody: number): Promise<{ status: number; response: FunctionResponse }> {
   const headers = new Headers();
   // The caller's Fn-* headers never cross (headers.ts): the Fn-Http-* envelope is hotfn's alone.
-  for (const [name, value] of crossing(inv.headers)) {
+  for (const [name, value] of toFunction(inv.headers)) {
     headers.append(name, clean(value));
     headers.append(`Fn-Http-H-${name}`, clean(value));
   }
   headers.set("Fn-Call-Id", inv.callId);
-  headers.set("Fn-Deadline", deadline(inv.route.timeout));
+  headers.set("Fn-Deadline", deadlineHeader(inv.route.timeout));
   headers.set("Fn-Http-Method", inv.method);
   headers.set("Fn-Http-Request-Url", clean(inv.url));
   const res = await fetch("http://localhost/call", { method: "POST", unix: socket, headers, body: inv.body, signal });
@@ -161,12 +161,12 @@ export function listenerAnswer(res: Response, body: Uint8Array): FunctionRespons
     const lower = name.toLowerCase();
     if (lower === "fn-http-status") status = finalStatus(/^\d{3}$/.test(value.trim()) ? Number(value) : value, "Fn-Http-Status");
     else if (lower.startsWith("fn-http-h-") && lower.length > 10) out.push([name.slice(10), value]);
-    else if (lower !== "date" && forwardable(lower)) out.push([name, value]);
+    else if (lower !== "date" && isEndToEnd(lower)) out.push([name, value]);
   });
   // A 502/504 from the listener is the function's own error: its status stands.
   if (res.status !== 200) status = res.status;
   for (const [name, value] of out) checkHeader(name, value);
-  return { status, headers: crossing(out), body: bodyFor(status, body) };
+  return { status, headers: toCaller(out), body: bodyFor(status, body) };
 }
 
 async function readCapped(res: Response, max: number): Promise<Uint8Array> {

@@ -40,6 +40,16 @@ describe("createHttpResponseParser", () => {
     expect(dec.decode(oneByOne?.response.body)).toBe("hello world");
   });
 
+  it("reads an answer that arrives a byte at a time, interim answer and all", () => {
+    const bytes = enc.encode("\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\nX-A: 1\r\nContent-Length: 3\r\n\r\nabcNEXT");
+    const got = parse(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1));
+    expect(got?.response.status).toBe(201);
+    expect(got?.response.headers).toEqual([["X-A", "1"]]);
+    expect(dec.decode(got?.response.body)).toBe("abc");
+    expect(dec.decode(got?.rest)).toBe("");
+    expect(dec.decode(got?.tail)).toBe("NEXT");
+  });
+
   it("returns the bytes after the answer, for the next call", () => {
     const done = parse(enc.encode(`${RESPONSE}HTTP/1.1 200 OK\r\n`), [30]);
     expect(dec.decode(done?.rest)).toBe("HTTP/1.1 200 OK\r\n");

@@ -10,7 +10,7 @@ import { clean } from "../contract.ts";
 import type { FunctionResponse, Invocation } from "../types.ts";
 import { bodyFor, checkHeader, endsAtHead, finalStatus } from "./answer.ts";
 import { concatBytes, type Framing, FramingError, type ResponseParser } from "./framing.ts";
-import { crossing } from "./headers.ts";
+import { toCaller, toFunction } from "../../headers.ts";
 
 /** Longest status line plus headers accepted from a function. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -36,7 +36,7 @@ export function encodeHttpRequest(inv: Invocation, deadline: string): Uint8Array
   }
   const lines = [`${inv.method} ${target} HTTP/1.1`, `Host: ${host}`];
   // hotfn's own Fn_* lines come after the caller's, which can therefore not carry any (headers.ts).
-  for (const [name, value] of crossing(inv.headers)) lines.push(`${name}: ${clean(value)}`);
+  for (const [name, value] of toFunction(inv.headers)) lines.push(`${name}: ${clean(value)}`);
   lines.push(`Fn_call_id: ${inv.callId}`, `Fn_method: ${inv.method}`, `Fn_request_url: ${clean(inv.url)}`, `Fn_deadline: ${deadline}`);
   for (const [name, value] of Object.entries(inv.params)) lines.push(`Fn_param_${name.replace(/[^A-Za-z0-9_-]/g, "_")}: ${clean(value)}`);
   lines.push(`Content-Length: ${inv.body.length}`, "", "");
@@ -50,33 +50,58 @@ export function encodeHttpRequest(inv: Invocation, deadline: string): Uint8Array
  * which have no body (RFC 9112 §6.3). The head is read as Latin-1: header bytes reach the caller as sent.
  */
 export function createHttpResponseParser(maxBody: number): ResponseParser {
-  let head: Uint8Array = new Uint8Array(0);
+  // The head grows in place (capacity doubling) and each push scans only what it added, so a head
+  // that arrives a byte at a time costs what it costs in one read: linear, not quadratic.
+  let head = new Uint8Array(1024);
+  let length = 0;
+  /** where the head proper starts, once blank lines before it are skipped */
+  let start = 0;
+  /** where the search for the blank line resumes */
+  let scanned = 0;
   let response: FunctionResponse | null = null;
   let body: Uint8Array = new Uint8Array(0);
   let filled = 0;
 
+  const append = (chunk: Uint8Array) => {
+    if (length + chunk.length > head.length) {
+      const grown = new Uint8Array(Math.max(head.length * 2, length + chunk.length));
+      grown.set(head.subarray(0, length));
+      head = grown;
+    }
+    head.set(chunk, length);
+    length += chunk.length;
+  };
+  /** Keeps only head[from, length): what follows the head just parsed (an interim answer's, or the body's first bytes). */
+  const restart = (from: number) => {
+    const rest = head.slice(from, length);
+    head = new Uint8Array(Math.max(1024, rest.length));
+    head.set(rest);
+    length = rest.length;
+    start = 0;
+    scanned = 0;
+  };
   const finish = (rest: Uint8Array) => ({ response: { ...response!, body: bodyFor(response!.status, body) }, rest });
 
   return {
     push(chunk) {
       if (response === null) {
-        head = head.length === 0 ? chunk : concatBytes([head, chunk]);
+        append(chunk);
         for (;;) {
           // RFC 9112 §2.2: a recipient SHOULD ignore at least one empty line before the status line.
-          let start = 0;
-          while (start < head.length && (head[start] === 0x0d || head[start] === 0x0a)) start++;
-          const end = headEnd(head, start);
+          while (start < length && (head[start] === 0x0d || head[start] === 0x0a)) start++;
+          const end = headEnd(head, Math.max(start, scanned), length);
           if (end === null) {
-            if (head.length - start > MAX_HEAD_BYTES) throw new FramingError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
+            // The blank line may straddle this push and the next: look again from two bytes back.
+            scanned = Math.max(start, length - 2);
+            if (length - start > MAX_HEAD_BYTES) throw new FramingError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
             return null;
           }
           const parsed = parseHead(latin1(head.subarray(start, end.headEnd)), maxBody);
-          head = head.subarray(end.bodyStart);
+          restart(end.bodyStart);
           if (parsed === "interim") continue;
           response = parsed.response;
           body = new Uint8Array(parsed.length);
-          chunk = head;
-          head = new Uint8Array(0);
+          chunk = head.subarray(0, length);
           break;
         }
       }
@@ -88,12 +113,12 @@ export function createHttpResponseParser(maxBody: number): ResponseParser {
   };
 }
 
-/** Where the head ends (at the blank line) and the body starts, or null when not seen yet. */
-function headEnd(buf: Uint8Array, from: number): { headEnd: number; bodyStart: number } | null {
-  for (let i = from; i < buf.length; i++) {
+/** Where the head in buf[.., length) ends (at the blank line) and the body starts, or null when not seen yet. */
+function headEnd(buf: Uint8Array, from: number, length: number): { headEnd: number; bodyStart: number } | null {
+  for (let i = from; i < length; i++) {
     if (buf[i] !== 0x0a) continue;
-    if (buf[i + 1] === 0x0a) return { headEnd: i, bodyStart: i + 2 };
-    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return { headEnd: i, bodyStart: i + 3 };
+    if (i + 1 < length && buf[i + 1] === 0x0a) return { headEnd: i, bodyStart: i + 2 };
+    if (i + 2 < length && buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return { headEnd: i, bodyStart: i + 3 };
   }
   return null;
 }
@@ -134,9 +159,9 @@ function parseHead(text: string, maxBody: number): { response: FunctionResponse;
   // both end at their head. A 204 that declares a body anyway (a common slip in hand-written
   // functions) is framed by its Content-Length, to stay in step with the stream; the body is dropped.
   if (endsAtHead(status) && !(status === 204 && length)) {
-    return { response: { status, headers: crossing(headers), body: new Uint8Array(0) }, length: 0 };
+    return { response: { status, headers: toCaller(headers), body: new Uint8Array(0) }, length: 0 };
   }
   if (length === undefined) throw new FramingError("the response has no Content-Length");
   if (length > maxBody) throw new FramingError(`response larger than ${maxBody} bytes`);
-  return { response: { status, headers: crossing(headers), body: new Uint8Array(0) }, length };
+  return { response: { status, headers: toCaller(headers), body: new Uint8Array(0) }, length };
 }

@@ -9,7 +9,7 @@
 import type { FunctionResponse, Invocation } from "../types.ts";
 import { bodyFor, checkHeader, finalStatus, utf8ByteString } from "./answer.ts";
 import { concatBytes, type Framing, FramingError, type ResponseParser } from "./framing.ts";
-import { crossing } from "./headers.ts";
+import { toCaller, toFunction } from "../../headers.ts";
 
 /** Room for the JSON envelope and string escaping around a body of the maximum size. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -27,7 +27,7 @@ export const jsonFraming: Framing = {
 export function encodeJsonRequest(inv: Invocation, deadline: string): Uint8Array {
   const headers: Record<string, string[]> = {};
   let contentType = "";
-  for (const [name, value] of crossing(inv.headers)) {
+  for (const [name, value] of toFunction(inv.headers)) {
     (headers[name] ??= []).push(value);
     if (name.toLowerCase() === "content-type" && contentType === "") contentType = value;
   }
@@ -71,7 +71,7 @@ function toResponse(value: unknown, maxBody: number): FunctionResponse {
     headers.push(["Content-Type", headerValue("Content-Type", answer.content_type)]);
   }
   for (const [name, v] of headers) checkHeader(name, v);
-  return { status, headers: crossing(headers), body: bodyFor(status, body) };
+  return { status, headers: toCaller(headers), body: bodyFor(status, body) };
 }
 
 /** A header value from JSON: a string, number or boolean, as the byte string of its UTF-8 text. */

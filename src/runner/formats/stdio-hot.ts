@@ -6,7 +6,7 @@
  */
 import { FunctionFailed, type HotfnError } from "../../errors.ts";
 import type { App, Route } from "../../model.ts";
-import { deadline, functionEnv } from "../contract.ts";
+import { deadlineHeader, functionEnv } from "../contract.ts";
 import type { FunctionResponse, HotContainer } from "../types.ts";
 import { abortError, exitError, type FormatDeps, functionSpec, launch, strayOutput } from "./container.ts";
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
@@ -96,7 +96,7 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
           reject: (e) => (settle(), reject(e)),
         };
         callSignal.addEventListener("abort", onAbort, { once: true });
-        running.io.write(framing.encode(inv, deadline(route.timeout)));
+        running.io.write(framing.encode(inv, deadlineHeader(route.timeout)));
       });
       return answer.then(async (response) => {
         await settleOutput();
