@@ -71,10 +71,15 @@ for (const format of ["http", "json", "http-stream"] as const) {
     });
 
     it("answers 502 when a hot function exits mid-call, and the next call gets a new container", async () => {
+      const readyCount = async () => (await s.json(`/v1/apps/${format}/routes/crash/stats`)).body.stats.cold_starts.count as number;
       const first = await invoke(s, format, "/crash", { body: "x" });
       expect(first.status).toBe(502);
+      expect(JSON.parse(first.text).error.message).toContain("exited with code 3");
+      expect(await readyCount()).toBe(1);
       const second = await invoke(s, format, "/crash", { body: "x" });
       expect(second.status).toBe(502);
+      // The crashed container was not reused: a second one became ready for the second call.
+      expect(await readyCount()).toBe(2);
       expect(await eventually(() => routeContainers(format, "/crash").length === 0)).toBe(true);
     });
   });

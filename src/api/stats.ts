@@ -6,6 +6,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { NotFound } from "../errors.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Store } from "../store/index.ts";
 
@@ -18,9 +19,11 @@ export function statsApi(store: Store, metrics: Metrics) {
     const full = c.req.path.slice(c.req.path.indexOf(marker) + marker.length);
     if (!full.endsWith(SUFFIX) || full.length <= SUFFIX.length + 1) return next();
     const path = full.slice(0, -SUFFIX.length);
+    // A missing route passes on to the route GET (whose own path may end in /stats); a database
+    // failure is an error, not "no such route".
     const exists = await store.routes.get(appName, path).then(
       () => true,
-      () => false,
+      (err: unknown) => (err instanceof NotFound ? false : Promise.reject(err)),
     );
     if (!exists) return next();
     return c.json({ stats: await metrics.routeJson(appName, path) });

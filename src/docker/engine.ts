@@ -8,10 +8,13 @@
  */
 import Docker from "dockerode";
 import type { Logger } from "../log.ts";
-import { createDemuxer, type DemuxSinks } from "./demux.ts";
+import { type ContainerIO, wrapAttachStream } from "./attach.ts";
+import type { DemuxSinks } from "./demux.ts";
 import { engineMessage, engineStatus, isNotFound, toEngineError } from "./errors.ts";
 import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
+
+export type { ContainerIO };
 
 /** What to run. The engine adds its own labels and the security settings; callers cannot loosen them. */
 export interface ContainerSpec {
@@ -25,18 +28,6 @@ export interface ContainerSpec {
   user: string;
   /** host directories mounted read-write into the container */
   binds?: { host: string; container: string }[];
-}
-
-/** The attached stdio of a container, created before it starts so no output is missed. */
-export interface ContainerIO {
-  /** Writes to the container's stdin. Never throws; a broken stream shows up as `ended`. */
-  write(chunk: Uint8Array): void;
-  /** Closes stdin: the function reads EOF. Output keeps flowing until `ended`. */
-  endStdin(): void;
-  /** Settles (never rejects) when the output stream has ended: every stdout/stderr byte was delivered. */
-  readonly ended: Promise<void>;
-  /** Tears the stream down without waiting for the container. Idempotent. */
-  close(): void;
 }
 
 export interface ExitState {
@@ -218,7 +209,7 @@ export function createEngine(options: EngineOptions): Engine {
         .getContainer(id)
         .attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })
         .catch(fail("attach to a container"));
-      return wrapStream(stream as NodeJS.ReadWriteStream & { destroy?(): void }, sinks);
+      return wrapAttachStream(stream as NodeJS.ReadWriteStream & { destroy?(): void }, sinks);
     },
 
     async start(id) {
@@ -286,39 +277,3 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
   const url = new URL(dockerHost.replace(/^tcp:/, "http:"));
   return { host: url.hostname, port: Number(url.port || 2375), protocol: "http" };
 }
-
-function wrapStream(stream: NodeJS.ReadWriteStream & { destroy?(): void }, sinks: DemuxSinks): ContainerIO {
-  const feed = createDemuxer(sinks);
-  let closed = false;
-  const ended = new Promise<void>((resolve) => {
-    stream.on("data", (chunk: Uint8Array) => feed(chunk));
-    stream.on("end", () => resolve());
-    stream.on("close", () => resolve());
-    stream.on("error", () => resolve());
-  });
-  return {
-    write(chunk) {
-      if (closed) return;
-      try {
-        stream.write(chunk);
-      } catch {
-        // a broken pipe ends the stream; the reader sees `ended`
-      }
-    },
-    endStdin() {
-      if (closed) return;
-      try {
-        stream.end();
-      } catch {
-        // already ended
-      }
-    },
-    ended,
-    close() {
-      if (closed) return;
-      closed = true;
-      stream.destroy?.();
-    },
-  };
-}
-

@@ -62,6 +62,8 @@ interface World {
   runner: ReturnType<typeof scriptedRunner>;
   workers: AsyncWorkers;
   enqueue(body: string, path?: string): Promise<string>;
+  /** claims so far that found the queue empty */
+  emptyClaims(): number;
   settle(id: string): Promise<string>;
 }
 
@@ -80,7 +82,10 @@ async function world(opts: { workers?: number; dir?: string; node?: string; back
   const log = createLogger("silent");
   const store = await openStore({ url: `file:${join(dir, "w.db")}`, log });
   const runner = scriptedRunner();
-  const claims = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: 1000 });
+  const real = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: 1000 });
+  // Counts the claims that found nothing, so a test can wait for a loop to go to sleep.
+  let empty = 0;
+  const claims = { ...real, next: async (lease: string) => (await real.next(lease)) ?? (empty++, null) };
   const workers = createAsyncWorkers({
     claims,
     releaseOwnedBy: (prefix, except) => store.queue.releaseOwnedBy(prefix, except),
@@ -95,6 +100,7 @@ async function world(opts: { workers?: number; dir?: string; node?: string; back
     store,
     runner,
     workers,
+    emptyClaims: () => empty,
     async enqueue(body, path = "/fn") {
       const { app, route, params } = await store.routeCache.resolve("app", path);
       const callId = Bun.randomUUIDv7();
@@ -150,7 +156,8 @@ describe("async workers", () => {
   it("wake at once on notify, long before their idle back-off ends", async () => {
     const w = await world({ workers: 1, backoff: { minMs: 600_000, maxMs: 600_000 } });
     await w.workers.start();
-    await Bun.sleep(100); // the loop found nothing and sleeps 10 minutes: far longer than settle() waits
+    // the loop found nothing and now sleeps 10 minutes: far longer than settle() waits
+    while (w.emptyClaims() === 0) await Bun.sleep(1);
     const id = await w.enqueue("quick");
     expect(await w.settle(id)).toBe("success");
   });
@@ -178,7 +185,8 @@ describe("async workers", () => {
     const w = await world({ workers: 2 });
     await w.workers.start();
     const id = await w.enqueue("sleep:200");
-    while ((await w.store.calls.get(id)).status !== "running") await Bun.sleep(5);
+    // running in the runner, not only claimed (a claim not yet run goes back to the queue on stop)
+    while (w.runner.seen.length === 0) await Bun.sleep(5);
     await w.workers.stop(5000);
     expect((await w.store.calls.get(id)).status).toBe("success");
   });
@@ -187,14 +195,13 @@ describe("async workers", () => {
     const w = await world({ workers: 1 });
     await w.workers.start();
     const long = await w.enqueue("sleep:5000");
-    while ((await w.store.calls.get(long)).status !== "running") await Bun.sleep(5);
+    while (w.runner.seen.length === 0) await Bun.sleep(5);
     const waiting = await w.enqueue("never claimed");
     await w.workers.stop(100);
     // hotfn stopped it, the call did not fail: the interrupted attempt is not counted against it
     expect(await w.store.calls.get(long)).toMatchObject({ status: "queued", attempts: 0, startedAt: null });
+    // stop() resolves once every loop has ended: nothing can claim `waiting` from here on.
     expect(await w.store.calls.get(waiting)).toMatchObject({ status: "queued", attempts: 0 });
-    await Bun.sleep(100);
-    expect((await w.store.calls.get(waiting)).status).toBe("queued");
   });
 
   it("take back at start the claims a dead predecessor on the same node left, not other nodes'", async () => {

@@ -28,7 +28,8 @@ export interface AsyncWorkers {
   notify(): void;
   /**
    * Stops claiming, waits up to `graceMs` for running calls, then aborts the rest and returns their
-   * claims to the queue. Resolves once every claim is finished or returned; never rejects.
+   * claims to the queue. Resolves once every claim is finished or returned and every loop has
+   * ended (nothing is claimed after it resolves); never rejects.
    */
   stop(graceMs: number): Promise<void>;
 }
@@ -113,6 +114,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
       const recovered = await opts.releaseOwnedBy(prefix, `${owner}#`);
       if (recovered > 0) log.info("async calls of a previous run returned to the queue", { calls: recovered });
       for (let i = 0; i < opts.workers; i++) loops.push(loop());
+      log.info("async workers started", { workers: opts.workers });
     },
 
     notify() {
@@ -134,6 +136,8 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
       const unfinished = [...running];
       await Promise.all(unfinished.map((r) => r.giveBack()));
       if (unfinished.length > 0) log.info("unfinished async calls returned to the queue", { calls: unfinished.length });
+      // Their runs were aborted, so the loops end at once; none claims again (`stopping`).
+      await settled;
     },
   };
 }

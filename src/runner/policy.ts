@@ -53,18 +53,18 @@ export interface Verdict {
 }
 
 export function decide(s: PoolSnapshot): Verdict {
-  const v = (decision: Decision, reason: string, estimatedWaitMs = Number.NaN): Verdict => ({ decision, reason, estimatedWaitMs });
-  if (s.idle > 0) return v("run", "idle container");
-  if (s.mode === "naive") return s.starting < s.waiting ? v("launch", "naive: none idle") : v("queue", "naive: starts cover waiters");
+  const verdict = (decision: Decision, reason: string, estimatedWaitMs = Number.NaN): Verdict => ({ decision, reason, estimatedWaitMs });
+  if (s.idle > 0) return verdict("run", "idle container");
+  if (s.mode === "naive") return s.starting < s.waiting ? verdict("launch", "naive: none idle") : verdict("queue", "naive: starts cover waiters");
 
   const capacity = s.busy + s.starting;
-  if (capacity === 0) return v("launch", "no container");
-  if (s.starting >= s.waiting) return v("queue", "starting containers cover the waiters");
-  if (!s.everReady && s.starting > 0) return v("queue", "first launch in flight (single-flight)");
-  if (s.oldestWaitMs >= s.maxQueueWaitMs && s.starting === 0) return v("launch", "waited past the queueing bound");
+  if (capacity === 0) return verdict("launch", "no container");
+  if (s.starting >= s.waiting) return verdict("queue", "starting containers cover the waiters");
+  if (!s.everReady && s.starting > 0) return verdict("queue", "first launch in flight (single-flight)");
+  if (s.oldestWaitMs >= s.maxQueueWaitMs && s.starting === 0) return verdict("launch", "waited past the queueing bound");
 
   const runMs = s.run.samples > 0 ? Math.max(s.run.mean + s.run.stddev, 1) : Math.max(s.oldestBusyMs, 1);
   const estimate = Math.ceil(s.position / capacity) * runMs;
   const budget = Math.min(s.coldStart.mean, s.maxQueueWaitMs);
-  return estimate <= budget ? v("queue", "queueing is cheaper than a cold start", estimate) : v("launch", "a cold start is cheaper than queueing", estimate);
+  return estimate <= budget ? verdict("queue", "queueing is cheaper than a cold start", estimate) : verdict("launch", "a cold start is cheaper than queueing", estimate);
 }

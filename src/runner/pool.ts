@@ -96,6 +96,7 @@ export class Pool {
   private everReady = false;
   private retired = false;
   private tick: Timer | undefined;
+  private drainListeners: (() => void)[] = [];
   /** stops starts in flight when the pool is torn down */
   private readonly abort = new AbortController();
   readonly labels: FnLabels;
@@ -104,13 +105,14 @@ export class Pool {
     readonly key: string,
     readonly app: App,
     readonly route: Route,
-    private readonly run: Ewma,
+    /** this function's warm run length estimate */
+    private readonly runLength: Ewma,
     private readonly deps: PoolDeps,
   ) {
     this.labels = { app: app.name, route: route.path };
     this.waiters = new WaitQueue<Slot>({
       maxWaitMs: deps.maxWaitMs,
-      what: `${app.name}${route.path}`,
+      functionName: `${app.name}${route.path}`,
       onServed: (ms, priority) => deps.observer.waited(this.labels, ms, priority),
     });
   }
@@ -129,7 +131,7 @@ export class Pool {
     try {
       const response = await slot.hot!.call(inv, log, deadline.signal);
       const ms = performance.now() - began;
-      if (warm) this.run.add(ms);
+      if (warm) this.runLength.add(ms);
       this.deps.observer.ran(this.labels, ms, warm);
       return { response, startedAt };
     } finally {
@@ -163,6 +165,12 @@ export class Pool {
     return this.retired && this.slots.size === 0 && this.waiters.size === 0;
   }
 
+  /** Settles once the pool is closed and its last container is gone (close() rejects the waiters). */
+  whenDrained(): Promise<void> {
+    if (this.drained) return Promise.resolve();
+    return new Promise((resolve) => this.drainListeners.push(resolve));
+  }
+
   /** Rejects waiters and destroys every container once its call ends; for shutdown. */
   close(reason: HotfnError): void {
     this.retire();
@@ -181,8 +189,8 @@ export class Pool {
       busy: count("busy"),
       starting: count("starting"),
       waiting: this.waiters.size,
-      runMeanMs: this.run.mean,
-      runSamples: this.run.samples,
+      runMeanMs: this.runLength.mean,
+      runSamples: this.runLength.samples,
       coldStartMeanMs: this.deps.coldStart.mean,
       coldStartSamples: this.deps.coldStart.samples,
       retired: this.retired,
@@ -245,7 +253,7 @@ export class Pool {
       waiting: this.waiters.size,
       position: this.waiters.size,
       oldestWaitMs: now - this.waiters.oldestSince(now),
-      run: this.run,
+      run: this.runLength,
       oldestBusyMs,
       coldStart: this.deps.coldStart,
       everReady: this.everReady,
@@ -298,6 +306,7 @@ export class Pool {
 
   private startFailed(slot: Slot, err: unknown): void {
     this.slots.delete(slot);
+    this.noteIfDrained();
     slot.state = "gone";
     slot.admission?.release();
     this.deps.observer.startFailed(this.labels, err);
@@ -351,6 +360,12 @@ export class Pool {
       slot.admission?.release();
       this.slots.delete(slot);
       if (this.waiters.size > 0) this.pump();
+      this.noteIfDrained();
     }
+  }
+
+  private noteIfDrained(): void {
+    if (!this.drained) return;
+    for (const resolve of this.drainListeners.splice(0)) resolve();
   }
 }

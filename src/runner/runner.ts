@@ -45,8 +45,6 @@ export interface RunnerStats {
 
 export interface HotfnRunner extends Runner {
   stats(): RunnerStats;
-  /** The pool stats of one route's current function, or undefined when it has none. */
-  routeStats(appName: string, path: string): PoolStats[];
 }
 
 export function createRunner(opts: RunnerOptions): HotfnRunner {
@@ -163,12 +161,13 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
       pools.clear();
       const reason = new Unavailable("hotfn is shutting down");
       for (const p of all) p.close(reason);
-      const until = Date.now() + graceMs;
-      while (all.some((p) => !p.drained) && Date.now() < until) await Bun.sleep(20);
+      let timer: Timer | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.all(all.map((p) => p.whenDrained())), graceOver]);
+      clearTimeout(timer);
     },
 
     stats: () => ({ gate: gate.stats(), pools: [...pools.values(), ...retiring].map((p) => p.stats()) }),
-    routeStats: (appName, path) => [...pools.values()].filter((p) => p.app.name === appName && p.route.path === path).map((p) => p.stats()),
   };
 }
 

@@ -8,7 +8,6 @@ import { Busy } from "../errors.ts";
 import type { Invocation } from "./types.ts";
 
 export interface Waiter<T> {
-  readonly inv: Invocation;
   readonly enqueuedAt: number;
   resolve(value: T): void;
   reject(err: unknown): void;
@@ -18,7 +17,7 @@ export interface WaitQueueOptions {
   /** how long a call may wait before it fails Busy */
   maxWaitMs: number;
   /** names the function in the Busy message */
-  what: string;
+  functionName: string;
   /** told when a waiter is served, with how long it waited */
   onServed(ms: number, priority: Invocation["priority"]): void;
 }
@@ -60,7 +59,6 @@ export class WaitQueue<T> {
         if (i >= 0) queue.splice(i, 1);
       };
       const waiter: Waiter<T> = {
-        inv,
         enqueuedAt,
         resolve: (value) => {
           leave();
@@ -73,8 +71,8 @@ export class WaitQueue<T> {
         },
       };
       const onAbort = () => waiter.reject(inv.signal?.reason);
-      const { maxWaitMs, what } = this.opts;
-      const timer = setTimeout(() => waiter.reject(new Busy(`no container for ${what} became free within ${maxWaitMs} ms`, Math.max(1, Math.ceil(maxWaitMs / 1000)))), maxWaitMs);
+      const { maxWaitMs, functionName } = this.opts;
+      const timer = setTimeout(() => waiter.reject(new Busy(`no container for ${functionName} became free within ${maxWaitMs} ms`, Math.max(1, Math.ceil(maxWaitMs / 1000)))), maxWaitMs);
       inv.signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(waiter);
     });

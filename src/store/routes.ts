@@ -35,7 +35,8 @@ export interface RouteRepo {
   delete(appName: string, path: string): Promise<void>;
 }
 
-const emptyHeader = (v: string[]) => v.length === 0 || v.every((s) => s === "");
+/** A PATCH value that removes a header: no values, or only empty ones. */
+const isEmptyHeader = (v: string[]) => v.length === 0 || v.every((s) => s === "");
 
 export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: ChangeFeed): RouteRepo {
   const byKey = (appName: string, path: string) => and(eq(routes.appName, appName), eq(routes.path, path));
@@ -62,7 +63,7 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
         db.insert(apps).values({ name: route.appName, config: {} }).onConflictDoNothing(),
         db
           .insert(routes)
-          .values({ ...route, config: mergeMap({}, route.config), headers: mergeMap({}, route.headers, emptyHeader) })
+          .values({ ...route, config: mergeMap({}, route.config), headers: mergeMap({}, route.headers, isEmptyHeader) })
           .onConflictDoNothing()
           .returning(),
       ]);
@@ -97,7 +98,7 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
         .set({
           ...fields,
           config: config === undefined ? current.config : mergeMap(current.config, config),
-          headers: headers === undefined ? current.headers : mergeMap(current.headers, headers, emptyHeader),
+          headers: headers === undefined ? current.headers : mergeMap(current.headers, headers, isEmptyHeader),
           updatedAt: new Date(),
         })
         .where(byKey(appName, path))

@@ -60,6 +60,8 @@ export function claimedPath(dir: string): string {
 
 /** Removes a container's directory and its claimed socket. Never rejects. */
 export async function removeContainerDir(dir: string): Promise<void> {
+  // force: true already ignores what is gone; what is left (a busy mount) the next start's
+  // reconcile removes with the rest of an old instance's directory, so a failure here changes nothing.
   await Promise.all([rm(dir, { recursive: true, force: true }), rm(claimedPath(dir), { force: true })]).catch(() => {});
 }
 
