@@ -17,7 +17,12 @@ const cli: RunCliOptions = {
   io: {
     stdout: (data) => process.stdout.write(data),
     stderr: (data) => process.stderr.write(data),
-    readStdin: async () => (process.stdin.isTTY ? undefined : new Uint8Array(await Bun.stdin.arrayBuffer())),
+    // A terminal, or nothing piped in, is no body.
+    readStdin: async () => {
+      if (process.stdin.isTTY) return undefined;
+      const bytes = new Uint8Array(await Bun.stdin.arrayBuffer());
+      return bytes.length === 0 ? undefined : bytes;
+    },
   },
 };
 

@@ -24,8 +24,8 @@ export function functionCommands(deps: CliDeps): Command[] {
       act(async (env, opts: { runtime: Template; name?: string }, dir) => {
         const made = await initFunction(dir!, { runtime: opts.runtime, name: opts.name });
         if (env.out.json) return env.out.out(JSON.stringify(made, null, 2));
-        env.out.out(`wrote ${made.files.map((f) => `${dir}/${f}`).join(", ")}`);
-        env.out.out(`next: hotfn deploy ${dir} --app APP   (builds ${made.name}, then serves it at /r/APP/${made.name})`);
+        env.out.out(`wrote ${dir}: ${made.files.join(" ")}`);
+        env.out.out(`deploy it with: hotfn deploy ${dir} --app APP`);
       }),
     );
 

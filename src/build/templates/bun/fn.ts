@@ -15,7 +15,7 @@ export type Handler = (req: Request) => Response | Promise<Response>;
 const HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer"]);
 
 /** Starts listening on FN_LISTENER (hotfn sets it) and answers every call with `handler`. */
-export function serve(handler: Handler, listener = process.env.FN_LISTENER): void {
+export function serve(handler: Handler, listener = process.env.FN_LISTENER): Bun.Server<undefined> {
   if (!listener?.startsWith("unix:")) {
     throw new Error("FN_LISTENER is not set to unix:/path: run this function through hotfn (hotfn deploy), or call the handler from a test");
   }
@@ -23,10 +23,11 @@ export function serve(handler: Handler, listener = process.env.FN_LISTENER): voi
   const tmp = `${socket}.tmp`;
   rmSync(tmp, { force: true });
   rmSync(socket, { force: true });
-  Bun.serve({ unix: tmp, fetch: (req) => answer(handler, req) });
+  const server = Bun.serve({ unix: tmp, fetch: (req) => answer(handler, req) });
   // hotfn connects from outside the container, possibly as another user than this function's.
   chmodSync(tmp, 0o666);
   symlinkSync(basename(tmp), socket);
+  return server;
 }
 
 /** One call: the caller's request out of the Fn-Http-* envelope, the handler's answer into it. */
