@@ -52,7 +52,7 @@ describe("the bun template's http-stream helper", () => {
     const res = await call(socket, { "Fn-Http-Method": "GET", "Fn-Http-Request-Url": "http://h/r/app/missing" }, "ignored");
     expect(res.status).toBe(200);
     expect(res.headers.get("Fn-Http-Status")).toBe("404");
-    expect((await res.json()).body).toBe("");
+    expect(((await res.json()) as { body: string }).body).toBe("");
   });
 
   it("answers 502 when the handler throws, so that hotfn keeps the container", async () => {
