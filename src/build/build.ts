@@ -83,7 +83,7 @@ export async function buildFunction(dir: string, options: BuildFunctionOptions):
     const bundle = await bundleFunction(dir, entry);
     progress.done(`${BUNDLE} ${formatBytes(bundle.size)}`);
     progress.step("runtime base");
-    const base = await ensureRuntimeBase(builder, progress, runtimePath);
+    const base = await ensureRuntimeBase(builder, progress, { runtimePath });
     progress.step(`image ${image}`);
     const id = await buildLayer(builder, base.tag, bundle.files, image, labels);
     const info = await builder.inspect(id);

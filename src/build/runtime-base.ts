@@ -23,12 +23,18 @@ export function baseTag(bunVersion = Bun.version): string {
   return `${BASE_REPO}:${bunVersion}`;
 }
 
-/**
- * Resolves with the base image, building it first when the engine has none for this Bun version.
- * `runtimePath` is the executable that becomes the image's `bun` (process.execPath by default).
- */
-export async function ensureRuntimeBase(builder: ImageBuilder, progress: Progress, runtimePath = process.execPath): Promise<ImageInfo & { tag: string }> {
-  const tag = baseTag();
+export interface RuntimeBaseOptions {
+  /** the executable that becomes the image's `bun` (process.execPath by default) */
+  runtimePath?: string;
+  /** the image's name (baseTag() by default; benchmarks build theirs apart) */
+  tag?: string;
+  /** build it without the engine's cache (benchmarks) */
+  noCache?: boolean;
+}
+
+/** Resolves with the base image, building it first when the engine has none by its name. */
+export async function ensureRuntimeBase(builder: ImageBuilder, progress: Progress, options: RuntimeBaseOptions = {}): Promise<ImageInfo & { tag: string }> {
+  const { runtimePath = process.execPath, tag = baseTag(), noCache } = options;
   const present = await builder.inspect(tag);
   if (present) {
     progress.done(`present, ${formatBytes(present.size)}`);
@@ -48,7 +54,7 @@ export async function ensureRuntimeBase(builder: ImageBuilder, progress: Progres
     await file(runtimePath, `rootfs${RUNTIME_IN_IMAGE}`),
     ...(await Promise.all(libs.map((lib) => file(lib, `rootfs${lib}`)))),
   ];
-  await builder.build({ tar: tarStream(entries) }, { tag, labels: { "hotfn.runtime": "bun", "hotfn.runtime.version": Bun.version } });
+  await builder.build({ tar: tarStream(entries) }, { tag, noCache, labels: { "hotfn.runtime": "bun", "hotfn.runtime.version": Bun.version } });
   const built = await builder.inspect(tag);
   if (!built) throw new HotfnError("internal", `the engine built ${tag} but does not show it`);
   progress.done(`built ${tag}, ${formatBytes(built.size)}`);
@@ -72,7 +78,7 @@ function baseDockerfile(): string {
 }
 
 /** The absolute paths of the libraries `ldd` lists for `exe`; none for a static executable. */
-async function sharedLibraries(exe: string): Promise<string[]> {
+export async function sharedLibraries(exe: string): Promise<string[]> {
   let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
     proc = Bun.spawn(["ldd", exe], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });

@@ -36,6 +36,8 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** each line of the engine's build output ("Step 2/4 : COPY ..."), as it comes */
   onOutput?(line: string): void;
+  /** build every step afresh, as `docker build --no-cache` (to measure a build) */
+  noCache?: boolean;
 }
 
 export interface ImageBuilder {
@@ -78,10 +80,10 @@ export function createImageBuilder(options: { dockerHost: string; api?: BuildApi
       await api.ping().catch(fail("answer a ping"));
     },
 
-    async build(context, { tag, labels, onOutput }) {
+    async build(context, { tag, labels, onOutput, noCache = false }) {
       // dockerode packs a directory's top-level entries (recursively) and applies .dockerignore.
       const body = "dir" in context ? { context: context.dir, src: await readdir(context.dir) } : context.tar;
-      const stream = await api.buildImage(body, { t: tag, labels: labels ?? {}, rm: true, forcerm: true }).catch((err: unknown) => {
+      const stream = await api.buildImage(body, { t: tag, labels: labels ?? {}, rm: true, forcerm: true, nocache: noCache }).catch((err: unknown) => {
         // The engine refusing the request itself (a bad Dockerfile, a bad tag) is the build's fault.
         const status = engineStatus(err);
         if (status !== undefined && status < 500) throw new BuildFailed(`the engine refused the build: ${engineMessage(err)}`, { cause: err });
