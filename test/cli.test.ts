@@ -143,7 +143,7 @@ describe("hotfn call, calls, logs", () => {
   });
 
   it("exits 1 on a function's own non-2xx answer, printing its body and the call id", async () => {
-    const r = await hotfn(["call", "capp", "/echo", "-d", "teapot", "-H", "x-status=418"], { env });
+    const r = await hotfn(["call", "capp", "/echo", "-d", "teapot", "-H", "x-status: 418"], { env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("teapot");
     expect(r.stderr).toMatch(/the function answered 418 \(call [0-9a-f-]+: hotfn logs [0-9a-f-]+\)/);

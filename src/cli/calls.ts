@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { apiError, pathParam } from "./client.ts";
-import { actionOf, type CliDeps, CliFailure, collectPairs, wholeNumber } from "./context.ts";
+import { actionOf, type CliDeps, CliFailure, collectHeaders, wholeNumber } from "./context.ts";
 import { table, when } from "./output.ts";
 import { listAll } from "./paging.ts";
 
@@ -27,7 +27,7 @@ export function callCommands(deps: CliDeps): Command[] {
     .argument("<route>", "the route's path, e.g. /hello")
     .option("-d, --data <body>", "the body to send (default: stdin, when something is piped in)")
     .option("-X, --method <method>", "the HTTP method (default: POST, GET when there is no body)")
-    .option("-H, --header <NAME=VALUE>", "a request header (repeatable)", collectPairs)
+    .option("-H, --header <header>", "a request header, 'Name: value' or Name=value (repeatable)", collectHeaders)
     .action(
       act(async (env, opts: { data?: string; method?: string; header?: Record<string, string> }, app, route) => {
         const body = opts.data !== undefined ? new TextEncoder().encode(opts.data) : await env.readStdin();

@@ -74,6 +74,14 @@ export function collectPairs(value: string, previous: Record<string, string> | u
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
+/** `Name: value` (as curl takes it) or `Name=value` options collected into a map of headers. */
+export function collectHeaders(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const at = [value.indexOf(":"), value.indexOf("=")].filter((i) => i > 0);
+  if (at.length === 0) throw new InvalidArgumentError("expected Name: value or Name=value");
+  const split = Math.min(...at);
+  return { ...previous, [value.slice(0, split).trim()]: value.slice(split + 1).trim() };
+}
+
 /** A whole number option value (commander's parser for --memory, --timeout ...). */
 export function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");

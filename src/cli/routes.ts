@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { pathParam } from "./client.ts";
-import { actionOf, type CliDeps, collectPairs, type Env, wholeNumber } from "./context.ts";
+import { actionOf, type CliDeps, collectHeaders, collectPairs, type Env, wholeNumber } from "./context.ts";
 import { details, table, when } from "./output.ts";
 import { listAll } from "./paging.ts";
 
@@ -111,7 +111,7 @@ function withFields(command: Command): Command {
     .option("--timeout <seconds>", "longest run of a call", wholeNumber)
     .option("--idle-timeout <seconds>", "how long an idle hot container lives", wholeNumber)
     .option("--config <KEY=VALUE>", "configuration, given to the function as environment variables (repeatable)", collectPairs)
-    .option("--header <NAME=VALUE>", "a header added to every answer of the route (repeatable)", collectPairs);
+    .option("--header <header>", "a header added to every answer of the route, 'Name: value' or Name=value (repeatable)", collectHeaders);
 }
 
 /** The route fields the options set, in the v1 wire shape; the server checks them. */
