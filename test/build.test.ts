@@ -11,11 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseTag } from "../src/build/runtime-base.ts";
 import { eventually } from "./helpers/fixtures.ts";
-import { hotfn, removeImages } from "./helpers/cli.ts";
+import { hotfn, imageIds, removeImages } from "./helpers/cli.ts";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
 import { containersOf, startServer, type TestServer } from "./helpers/server.ts";
 
 const PREFIX = `hotfn-test-build-${crypto.randomUUID().slice(0, 8)}`;
+/** ids of this file's images that a rebuild under the same tag may leave untagged */
+const built = new Set<string>();
+const remember = () => imageIds(PREFIX).forEach((id) => built.add(id));
 let s: TestServer;
 let dir: string;
 let env: Record<string, string>;
@@ -28,7 +31,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await s.stop();
-  removeImages(PREFIX);
+  removeImages(PREFIX, built);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -38,7 +41,11 @@ function inspect(image: string): { Id: string; Size: number; Config: { User: str
   return JSON.parse(r.stdout.toString())[0];
 }
 const imageExists = (image: string) => Bun.spawnSync(["docker", "image", "inspect", image]).exitCode === 0;
-const run = (args: string[]) => hotfn(args, { env, cwd: dir });
+const run = async (args: string[]) => {
+  const r = await hotfn(args, { env, cwd: dir });
+  remember();
+  return r;
+};
 
 describe("hotfn init", () => {
   it("writes a function that passes its own test with the Bun inside hotfn", async () => {

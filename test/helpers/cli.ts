@@ -35,9 +35,17 @@ export async function hotfn(args: string[], opts: CliOptions = {}): Promise<CliR
   return { code, stdout, stderr };
 }
 
-/** Removes every image whose name starts with `prefix/` (the HOTFN_REGISTRY a test owns). */
-export function removeImages(prefix: string): void {
-  const ls = Bun.spawnSync(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${prefix}/*`]);
-  const refs = ls.stdout.toString().split("\n").filter(Boolean);
-  if (refs.length > 0) Bun.spawnSync(["docker", "rmi", "-f", ...refs]);
+/** The ids of the images whose name starts with `prefix/` (the HOTFN_REGISTRY a test owns). */
+export function imageIds(prefix: string): string[] {
+  const ls = Bun.spawnSync(["docker", "images", "--no-trunc", "--format", "{{.ID}}", "--filter", `reference=${prefix}/*`]);
+  return ls.stdout.toString().split("\n").filter(Boolean);
+}
+
+/**
+ * Removes every image named `prefix/...`, and `earlier` ids: images a rebuild under the same tag
+ * left untagged, which only their ids still name.
+ */
+export function removeImages(prefix: string, earlier: Iterable<string> = []): void {
+  const ids = [...new Set([...imageIds(prefix), ...earlier])];
+  if (ids.length > 0) Bun.spawnSync(["docker", "rmi", "-f", ...ids]);
 }
