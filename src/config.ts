@@ -299,3 +299,25 @@ function helpText(): string {
     "  --help, --version",
   ].join("\n");
 }
+
+/** What the CLI (`hotfn apps|routes|call|build|deploy ...`) takes from the environment. */
+export interface ClientConfig {
+  /** the hotfn server: HOTFN_API_URL, else FN_API_URL, else http://localhost:8080 */
+  apiUrl: string;
+  /** sent as `Authorization: Bearer`: HOTFN_TOKEN, else FN_TOKEN */
+  token: string | undefined;
+  /** the Docker engine `hotfn build` uses: DOCKER_HOST, as the server reads it */
+  dockerHost: string;
+  /** prefix of the images `hotfn build` tags (REGISTRY/NAME:VERSION): HOTFN_REGISTRY, else FN_REGISTRY; nothing is pushed */
+  registry: string | undefined;
+}
+
+/** The CLI's settings, read once; Fn's FN_* names work too, so a shell set up for Fn's CLI works unchanged. */
+export function loadClientConfig(env: Record<string, string | undefined> = Bun.env): ClientConfig {
+  return Object.freeze({
+    apiUrl: nonEmpty(env.HOTFN_API_URL) ?? nonEmpty(env.FN_API_URL) ?? "http://localhost:8080",
+    token: nonEmpty(env.HOTFN_TOKEN) ?? nonEmpty(env.FN_TOKEN),
+    dockerHost: nonEmpty(env.DOCKER_HOST) ?? SETTINGS.dockerHost.default,
+    registry: nonEmpty(env.HOTFN_REGISTRY) ?? nonEmpty(env.FN_REGISTRY),
+  });
+}

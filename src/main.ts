@@ -1,15 +1,45 @@
 /**
- * The composition root and process entry: parse config (print every bad field and exit non-zero),
- * start hotfn, stop it in order on SIGTERM/SIGINT.
+ * The composition root and process entry. `hotfn COMMAND ...` runs a CLI command (cli/) and exits
+ * with its code; `hotfn [flags]` and `hotfn serve [flags]` start the server as always: parse config
+ * (print every bad field and exit non-zero), start hotfn, stop it in order on SIGTERM/SIGINT.
  * @module
  */
-import { loadConfig } from "./config.ts";
+import { loadClientConfig, loadConfig, SETTINGS, VERSION } from "./config.ts";
+import { commandsHelp, isCliCommand, runCli, type RunCliOptions } from "./cli/index.ts";
 import { createLogger } from "./log.ts";
 import { startServer } from "./server.ts";
 
-const result = loadConfig();
+const argv = Bun.argv.slice(2);
+const cli: RunCliOptions = {
+  config: loadClientConfig(),
+  version: VERSION,
+  serverFlags: Object.values(SETTINGS).map((s) => s.flag),
+  io: {
+    stdout: (data) => process.stdout.write(data),
+    stderr: (data) => process.stderr.write(data),
+    // A terminal, or nothing piped in, is no body.
+    readStdin: async () => {
+      if (process.stdin.isTTY) return undefined;
+      const bytes = new Uint8Array(await Bun.stdin.arrayBuffer());
+      return bytes.length === 0 ? undefined : bytes;
+    },
+  },
+};
+
+if (isCliCommand(argv[0])) {
+  const code = await runCli(argv, cli);
+  // Let stdout drain (a large answer piped to another program) before the process ends.
+  await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once("drain", resolve) : resolve()));
+  process.exit(code);
+}
+
+const serving = argv[0] === "serve";
+const result = loadConfig(serving ? argv.slice(1) : argv);
 switch (result.kind) {
   case "help":
+    console.log(serving ? result.text : `${result.text}\n\n${commandsHelp(cli)}`);
+    process.exit(0);
+    break;
   case "version":
     console.log(result.text);
     process.exit(0);

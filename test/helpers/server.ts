@@ -30,6 +30,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** run this executable instead of `bun src/main.ts` */
   bin?: string;
+  /** arguments after the executable (`serve --port 0`) */
+  args?: string[];
   cwd?: string;
   /** reuse a database (and dir) of an earlier server */
   dir?: string;
@@ -42,7 +44,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const dbUrl = `file:${join(dir, "hotfn.db")}`;
   // A node id of its own, so this server's start-up reconcile never removes another test's containers.
   const node = opts.env?.HOTFN_NODE ?? `test-${crypto.randomUUID().slice(0, 8)}`;
-  const cmd = opts.bin ? [opts.bin] : [process.execPath, join(ROOT, "src/main.ts")];
+  const cmd = [...(opts.bin ? [opts.bin] : [process.execPath, join(ROOT, "src/main.ts")]), ...(opts.args ?? [])];
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", PORT: "0", HOST: "127.0.0.1", DB_URL: dbUrl, LOG_LEVEL: "info", HOTFN_NODE: node, ...opts.env },
