@@ -175,6 +175,9 @@ export const SETTINGS = {
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
+
+/** Every flag the server takes: each setting's, and a secret's `-file` twin. */
+export const SERVER_FLAGS: readonly string[] = Object.values(SETTINGS as Record<string, Setting>).flatMap((s) => (s.secret ? [s.flag, `${s.flag}-file`] : [s.flag]));
 export type Config = Readonly<{ [K in keyof Settings]: v.InferOutput<Settings[K]["schema"]> | (Settings[K]["default"] extends string ? never : undefined) }>;
 
 export type ConfigResult =
@@ -204,7 +207,7 @@ export function loadConfig(
   readFile: FileReader = (path) => readFileSync(path, "utf8"),
 ): ConfigResult {
   const settings = Object.entries(SETTINGS) as [keyof Settings, Setting][];
-  const known = new Set(settings.flatMap(([, s]) => (s.secret ? [s.flag, `${s.flag}-file`] : [s.flag])));
+  const known = new Set(SERVER_FLAGS);
   const flags = new Map<string, string>();
   const errors: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -4,7 +4,7 @@
  * (print every bad field and exit non-zero), start hotfn, stop it in order on SIGTERM/SIGINT.
  * @module
  */
-import { loadClientConfig, loadConfig, SETTINGS, VERSION } from "./config.ts";
+import { loadClientConfig, loadConfig, SERVER_FLAGS, VERSION } from "./config.ts";
 import { commandsHelp, isCliCommand, runCli, type RunCliOptions } from "./cli/index.ts";
 import { createLogger } from "./log.ts";
 import { startServer } from "./server.ts";
@@ -13,7 +13,7 @@ const argv = Bun.argv.slice(2);
 const cli: RunCliOptions = {
   config: loadClientConfig(),
   version: VERSION,
-  serverFlags: Object.values(SETTINGS).map((s) => s.flag),
+  serverFlags: [...SERVER_FLAGS],
   io: {
     stdout: (data) => process.stdout.write(data),
     stderr: (data) => process.stderr.write(data),

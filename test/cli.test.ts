@@ -89,7 +89,7 @@ describe("hotfn apps", () => {
     expect(deleted.stdout.trim()).toBe("deleted app cli-app");
     const gone = await hotfn(["apps", "get", "cli-app"], { env });
     expect(gone.code).toBe(1);
-    expect(gone.stderr.trim()).toBe("hotfn: app cli-app not found");
+    expect(gone.stderr.trim()).toBe("hotfn: App not found: cli-app");
   });
 
   it("lists every page of apps, for scripts too", async () => {
@@ -153,7 +153,7 @@ describe("hotfn call, calls, logs", () => {
     const r = await hotfn(["call", "capp", "/nope"], { env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("hotfn: no route matches /nope in app capp");
+    expect(r.stderr).toContain("hotfn: Route not found: no route matches /nope in app capp");
   });
 
   it("lists the route's calls and prints a call's log", async () => {
@@ -188,28 +188,24 @@ describe("hotfn version", () => {
 });
 
 describe("the token and the server's address", () => {
-  // A server that wants a token it is not given: what the CLI sends, and what it says.
-  const seen: (string | null)[] = [];
-  let locked: ReturnType<typeof Bun.serve>;
-  beforeAll(() => {
-    locked = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch(req) {
-        seen.push(req.headers.get("authorization"));
-        return Response.json({ error: { message: "missing or bad token" } }, { status: 401 });
-      },
-    });
+  // A real hotfn that wants an API token.
+  const TOKEN = `api-${crypto.randomUUID()}`;
+  let locked: TestServer;
+  beforeAll(async () => {
+    locked = await startServer({ env: { HOTFN_API_TOKEN: TOKEN, HOTFN_ASYNC_WORKERS: "0" } });
   });
-  afterAll(() => locked.stop(true));
+  afterAll(async () => {
+    await locked.stop();
+  });
 
   it("sends HOTFN_TOKEN (else FN_TOKEN) as a bearer token to HOTFN_API_URL (else FN_API_URL), and hints at it on 401", async () => {
-    const url = `http://127.0.0.1:${locked.port}`;
-    const r = await hotfn(["apps", "list"], { env: { HOTFN_API_URL: url, HOTFN_TOKEN: "t0ken", FN_TOKEN: "other" } });
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("hotfn: missing or bad token (set HOTFN_TOKEN, or FN_TOKEN, to the server's API token)");
-    await hotfn(["apps", "list"], { env: { FN_API_URL: url, FN_TOKEN: "fn-token" } });
-    expect(seen).toEqual(["Bearer t0ken", "Bearer fn-token"]);
+    const url = locked.url;
+    const wrong = await hotfn(["apps", "list"], { env: { HOTFN_API_URL: url, HOTFN_TOKEN: "not-the-token-at-all", FN_TOKEN: TOKEN } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toBe("hotfn: Unauthorized: send a valid token as Authorization: Bearer <token> (set HOTFN_TOKEN, or FN_TOKEN, to the server's API token)");
+    expect((await hotfn(["apps", "list"], { env: { HOTFN_API_URL: url, HOTFN_TOKEN: TOKEN, FN_TOKEN: "wrong-wrong-wrong" } })).code).toBe(0);
+    expect((await hotfn(["apps", "create", "via-fn-token"], { env: { FN_API_URL: url, FN_TOKEN: TOKEN } })).code).toBe(0);
+    expect((await locked.json("/v1/apps/via-fn-token", { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 });
 
