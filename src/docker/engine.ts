@@ -67,8 +67,12 @@ export interface Engine {
   remove(id: string): Promise<void>;
   /** Start-up reconcile: removes containers of `nodeId` left by other instances; returns how many. */
   removeLeftovers(nodeId: string, instanceId: string): Promise<number>;
-  /** Shutdown: removes every container of `instanceId`; returns how many. */
-  removeAllOf(instanceId: string): Promise<number>;
+  /**
+   * Shutdown: removes every container of `instanceId` and returns how many, looking again until none
+   * is listed (a start that was in flight may create one after the first look, and a removal Docker
+   * already had in progress finishes) or `withinMs` passes.
+   */
+  removeAllOf(instanceId: string, withinMs?: number): Promise<number>;
 }
 
 /**
@@ -251,8 +255,16 @@ export function createEngine(options: EngineOptions): Engine {
       return removeAll(found.filter((c) => c.labels[LABEL.instance] !== instance).map((c) => c.id));
     },
 
-    async removeAllOf(instance) {
-      return removeAll((await list({ [LABEL.instance]: instance })).map((c) => c.id));
+    async removeAllOf(instance, withinMs = 10_000) {
+      const until = Date.now() + withinMs;
+      const removed = new Set<string>();
+      for (;;) {
+        const left = await list({ [LABEL.instance]: instance });
+        if (left.length === 0 || Date.now() >= until) return removed.size;
+        await removeAll(left.map((c) => c.id));
+        for (const c of left) removed.add(c.id);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
   };
 }

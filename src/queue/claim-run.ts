@@ -80,17 +80,23 @@ export function startClaimRun({ claims, runner, log }: ClaimRunDeps, claim: Clai
     return "done";
   };
 
-  const finished = run()
-    .catch((err: unknown) => {
+  let gaveBack = () => {};
+  const givenBackNow = new Promise<"done">((resolve) => (gaveBack = () => resolve("done")));
+  // A call already running in a container goes on after giveBack() (hotfn's stop removes the
+  // container); the worker that held it need not wait for that.
+  const finished = Promise.race([
+    run().catch((err: unknown) => {
       callLog.error("async call could not be settled; its lease will lapse", { err });
       return "done" as const;
-    })
-    .finally(() => clearInterval(renewal));
+    }),
+    givenBackNow,
+  ]).finally(() => clearInterval(renewal));
 
   return {
     finished,
     async giveBack() {
       givenBack = true;
+      gaveBack();
       clearInterval(renewal);
       abort.abort(new Error("hotfn is stopping"));
       try {

@@ -1,0 +1,72 @@
+/**
+ * Faults from outside, over real HTTP and Docker, each asserting what the caller sees and that
+ * nothing is left over: a hot container killed mid-call, and SIGTERM while calls are in flight.
+ */
+import { Database } from "bun:sqlite";
+import { describe, expect, it } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createRoute, eventually, invoke } from "./helpers/fixtures.ts";
+import { ensureImages, IMAGES } from "./helpers/images.ts";
+import { containersOf, startServer } from "./helpers/server.ts";
+
+const T = 120_000;
+
+describe("a hot container killed from outside mid-call", () => {
+  it("fails that call with 502, serves the next one on a new container, and leaves nothing behind", async () => {
+    await ensureImages();
+    const s = await startServer({ env: { HOTFN_ASYNC_WORKERS: "0" } });
+    try {
+      await createRoute(s, "faults", "/sleepy", { image: IMAGES.sleep, format: "http" });
+      expect((await invoke(s, "faults", "/sleepy", { body: "1" })).status).toBe(200);
+      const [id] = containersOf(s.node, "hotfn.route=/sleepy");
+      const doomed = invoke(s, "faults", "/sleepy", { body: "10000" });
+      await Bun.sleep(300); // the call is in the container now
+      expect(Bun.spawnSync(["docker", "kill", id!]).exitCode).toBe(0);
+      const r = await doomed;
+      expect(r.status).toBe(502);
+      expect(JSON.parse(r.text).error.message).toMatch(/exited with code 137|disappeared|connection to the function broke/);
+      const next = await invoke(s, "faults", "/sleepy", { body: "1" });
+      expect(next.status).toBe(200);
+      expect(containersOf(s.node, "hotfn.route=/sleepy")).not.toContain(id!);
+    } finally {
+      await s.stop();
+    }
+    expect(containersOf(s.node)).toEqual([]);
+  }, T);
+});
+
+describe("SIGTERM while calls are in flight", () => {
+  it("lets the sync calls finish within the grace, returns the async claim to the queue, and a restart runs it", async () => {
+    await ensureImages();
+    const node = `faults-term-${crypto.randomUUID().slice(0, 6)}`;
+    const env = { HOTFN_NODE: node, HOTFN_ASYNC_WORKERS: "1", HOTFN_SHUTDOWN_GRACE: "4000" };
+    const s = await startServer({ env });
+    await createRoute(s, "term", "/work", { image: IMAGES.sleep, format: "http" });
+    await createRoute(s, "term", "/later", { image: IMAGES.sleep, format: "http", type: "async", timeout: 60 });
+    const asyncId = (await s.json("/r/term/later", { method: "POST", body: "30000" })).body.call_id as string;
+    expect(await eventually(async () => (await s.json(`/v1/calls/${asyncId}`)).body.call.status === "running", 30_000)).toBe(true);
+    // A little load: eight sync calls of 1.5 s each, all in flight when the signal comes.
+    const sync = Array.from({ length: 8 }, () => invoke(s, "term", "/work", { body: "1500" }));
+    await eventually(() => containersOf(node, "hotfn.route=/work").length > 0, 30_000);
+    await Bun.sleep(200);
+    s.proc.kill("SIGTERM");
+    const answers = await Promise.all(sync);
+    for (const a of answers) expect(a.status, a.text).toBe(200);
+    expect(await s.proc.exited).toBe(0);
+    expect(containersOf(node)).toEqual([]);
+
+    const db = new Database(join(s.dir, "hotfn.db"), { readonly: true });
+    const row = db.query<{ status: string; lease_owner: string | null }, [string]>("SELECT status, lease_owner FROM calls WHERE id = ?").get(asyncId);
+    db.close();
+    expect(row).toEqual({ status: "queued", lease_owner: null });
+
+    const again = await startServer({ dir: s.dir, env: { ...env, HOTFN_SHUTDOWN_GRACE: "0" } });
+    try {
+      expect(await eventually(async () => (await again.json(`/v1/calls/${asyncId}`)).body.call.status === "running", 30_000)).toBe(true);
+    } finally {
+      await again.stop();
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  }, T);
+});
