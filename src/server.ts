@@ -117,6 +117,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         return 0;
       });
       if (removed > 0) log.info("containers removed", { removed });
+      engine.close();
       await store.close();
       log.info("stopped");
     },

@@ -4,7 +4,7 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, it } from "bun:test";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRoute, eventually, invoke } from "./helpers/fixtures.ts";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
@@ -69,4 +69,48 @@ describe("SIGTERM while calls are in flight", () => {
       rmSync(s.dir, { recursive: true, force: true });
     }
   }, T);
+});
+
+/** The dockerd that scripts/docker-up.sh started, if it did: the only engine a test may restart. */
+const DOCKERD_PID_FILE = "/tmp/hotfn-dockerd.pid";
+const ourDockerd = (() => {
+  try {
+    const pid = Number(readFileSync(DOCKERD_PID_FILE, "utf8").trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+})();
+const engineAnswers = () => Bun.spawnSync(["docker", "info"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+
+describe.skipIf(ourDockerd === undefined)("the Docker engine restarted during calls", () => {
+  it("answers 503 while it is down, serves calls once it is back, and leaves no orphan containers", async () => {
+    await ensureImages();
+    const s = await startServer({ env: { HOTFN_ASYNC_WORKERS: "0", HOTFN_MEMORY_WAIT: "2000" } });
+    try {
+      await createRoute(s, "restart", "/echo", { image: IMAGES.echo, format: "http" });
+      expect((await invoke(s, "restart", "/echo", { body: "before" })).text).toBe("before");
+      const before = containersOf(s.node);
+      expect(before.length).toBe(1);
+
+      process.kill(ourDockerd!, "SIGTERM");
+      expect(await eventually(() => !engineAnswers(), 60_000, 200)).toBe(true);
+      const down = await invoke(s, "restart", "/echo", { body: "while down" });
+      expect([502, 503]).toContain(down.status);
+      const again = await invoke(s, "restart", "/echo", { body: "still down" });
+      expect(again.status).toBe(503);
+      expect(again.headers.get("retry-after")).not.toBeNull();
+
+      const up = Bun.spawnSync(["bash", join(import.meta.dir, "../scripts/docker-up.sh")]);
+      expect(up.exitCode, up.stderr.toString()).toBe(0);
+      expect(await eventually(async () => (await invoke(s, "restart", "/echo", { body: "after" })).text === "after", 60_000, 500)).toBe(true);
+      // The container from before the restart is gone; only the one serving now is left.
+      expect(await eventually(() => containersOf(s.node).filter((id) => before.includes(id)).length === 0, 30_000, 500)).toBe(true);
+      expect(containersOf(s.node).length).toBe(1);
+    } finally {
+      await s.stop();
+    }
+    expect(containersOf(s.node)).toEqual([]);
+  }, 240_000);
 });

@@ -13,6 +13,7 @@ import type { DemuxSinks } from "./demux.ts";
 import { engineMessage, engineStatus, isNotFound, toEngineError } from "./errors.ts";
 import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
+import { createRemovalRetry } from "./removals.ts";
 
 export type { ContainerIO };
 
@@ -63,7 +64,10 @@ export interface Engine {
   wait(id: string): Promise<ExitState>;
   /** SIGKILL; a container that already stopped or is gone is fine. Never rejects. */
   kill(id: string): Promise<void>;
-  /** Force-removes the container and its anonymous volumes; gone already is fine. Never rejects. */
+  /**
+   * Force-removes the container and its anonymous volumes; gone already is fine. Never rejects:
+   * when the engine does not answer, the removal is tried again in the background until it does.
+   */
   remove(id: string): Promise<void>;
   /** Start-up reconcile: removes containers of `nodeId` left by other instances; returns how many. */
   removeLeftovers(nodeId: string, instanceId: string): Promise<number>;
@@ -73,6 +77,8 @@ export interface Engine {
    * already had in progress finishes) or `withinMs` passes.
    */
   removeAllOf(instanceId: string, withinMs?: number): Promise<number>;
+  /** Stops retrying removals that failed (the next start's reconcile takes what is left). */
+  close(): void;
 }
 
 /**
@@ -177,14 +183,21 @@ export function createEngine(options: EngineOptions): Engine {
     },
   });
 
-  const removeQuietly = async (id: string) => {
+  /** True when the container is gone (or going: 409, a removal in progress); false when the engine failed. */
+  const tryRemove = async (id: string): Promise<boolean> => {
     try {
       await api.getContainer(id).remove({ force: true, v: true });
+      return true;
     } catch (err) {
-      // 404: already gone; 409: a removal is already in progress.
       const status = engineStatus(err);
-      if (status !== 404 && status !== 409) log.warn("container removal failed", { container: id, err: engineMessage(err) });
+      if (status === 404 || status === 409) return true;
+      log.warn("container removal failed; will try again", { container: id, err: engineMessage(err) });
+      return false;
     }
+  };
+  const retries = createRemovalRetry({ remove: tryRemove });
+  const removeQuietly = async (id: string) => {
+    if (!(await tryRemove(id))) retries.add(id);
   };
 
   const list = async (labels: Record<string, string | undefined>): Promise<ContainerSummary[]> => {
@@ -266,6 +279,8 @@ export function createEngine(options: EngineOptions): Engine {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
+
+    close: () => retries.stop(),
   };
 }
 
