@@ -14,6 +14,7 @@ import type { Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
 import { appsApi } from "./apps.ts";
 import { callsApi } from "./calls.ts";
+import { debugApi } from "./debug.ts";
 import { errorBody, handleError } from "./errors.ts";
 import { type AsyncEnqueuer, invokeApi } from "./invoke.ts";
 import { routesApi } from "./routes.ts";
@@ -59,6 +60,7 @@ export function createApp({ config, log, store, runner, queue, metrics }: ApiDep
     .route("/apps", statsApi(store, metrics))
     .route("/apps", routesApi(store, config))
     .route("/", callsApi(store));
+  if (config.debugHeap) v1.route("/debug", debugApi());
   app.route("/v1", v1);
   const tasks = tasksApi({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });
   app.route("/tasks", tasks);

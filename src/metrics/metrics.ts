@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Busy } from "../errors.ts";
 import type { GoneReason, PoolStats } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
+import { processMemory } from "./memory.ts";
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -71,6 +72,32 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
     registers: [registry],
     collect() {
       this.set(runnerStats().gate.startsInFlight);
+    },
+  });
+
+  // hotfn's own memory (bench/README.md "Memory"): RSS under the name every Prometheus client uses.
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory of the hotfn process, bytes",
+    registers: [registry],
+    collect() {
+      this.set(processMemory().rssBytes);
+    },
+  });
+  new Gauge({
+    name: "hotfn_heap_bytes",
+    help: "JS heap in use, bytes: live objects and garbage not yet collected",
+    registers: [registry],
+    collect() {
+      this.set(processMemory().heapBytes);
+    },
+  });
+  new Gauge({
+    name: "hotfn_heap_external_bytes",
+    help: "Memory outside the JS heap held by JS objects (buffers, native wrappers), bytes",
+    registers: [registry],
+    collect() {
+      this.set(processMemory().externalBytes);
     },
   });
 
