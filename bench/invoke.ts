@@ -7,17 +7,14 @@
  */
 import { parseArgs } from "node:util";
 import { ensureImages } from "../test/helpers/images.ts";
-import { percentile, startServer, table, type TestServer } from "./lib.ts";
+import { percentile, requireWrk, startServer, table, type TestServer, wrk } from "./lib.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, connections: { type: "string", default: "1,4,16" } } });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = values.connections.split(",").map(Number);
 const IMAGE = "hotfn-test/echo:latest";
 
-if (Bun.spawnSync(["which", "wrk"]).exitCode !== 0) {
-  console.error("bench/invoke needs wrk: apt-get install -y wrk");
-  process.exit(2);
-}
+requireWrk("bench/invoke");
 await ensureImages();
 
 interface Row {
@@ -27,22 +24,6 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
-}
-
-/** wrk's own figures: requests/s, latency percentiles (ms) and non-2xx/socket errors. */
-function wrk(url: string, connections: number, seconds: number): Omit<Row, "what" | "conc"> {
-  const out = Bun.spawnSync(["wrk", "-t", String(Math.min(2, connections)), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "30s", "--latency", url]).stdout.toString();
-  const ms = (label: string) => {
-    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!m) return Number.NaN;
-    const v = Number(m[1]);
-    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
-  };
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50: ms("50"), p99: ms("99"), errors };
 }
 
 /** The baseline: `docker run --rm -i` of the same image, `connections` at a time, for `seconds`. */
@@ -64,6 +45,8 @@ async function dockerRun(connections: number, seconds: number): Promise<Omit<Row
   return { rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
 }
 
+const pick = ({ rps, p50, p99, errors }: Awaited<ReturnType<typeof wrk>>) => ({ rps, p50, p99, errors });
+
 const rows: Row[] = [];
 let s: TestServer | undefined;
 try {
@@ -74,8 +57,8 @@ try {
   }
   for (const conc of CONNECTIONS) {
     rows.push({ what: "docker run --rm -i (baseline)", conc, ...(await dockerRun(conc, SECONDS)) });
-    rows.push({ what: "hotfn default (container per call)", conc, ...wrk(`${s.url}/r/bench/default?payload=x`, conc, SECONDS) });
-    rows.push({ what: "hotfn http (hot)", conc, ...wrk(`${s.url}/r/bench/http?payload=x`, conc, SECONDS) });
+    rows.push({ what: "hotfn default (container per call)", conc, ...pick(await wrk(`${s.url}/r/bench/default?payload=x`, { connections: conc, seconds: SECONDS })) });
+    rows.push({ what: "hotfn http (hot)", conc, ...pick(await wrk(`${s.url}/r/bench/http?payload=x`, { connections: conc, seconds: SECONDS })) });
   }
 } finally {
   await s?.stop();

@@ -68,6 +68,43 @@ export async function metricSum(s: TestServer, name: string, labelFilter = ""): 
   return sum;
 }
 
+export interface WrkResult {
+  /** calls per second over the run */
+  rps: number;
+  /** latency percentiles, ms */
+  p50: number;
+  p90: number;
+  p99: number;
+  /** non-2xx answers plus socket errors */
+  errors: number;
+}
+
+/** Runs wrk (Debian package `wrk`) against `url` for `seconds` and reads its own figures. */
+export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+  const threads = opts.threads ?? Math.min(2, opts.connections);
+  const proc = Bun.spawn(["wrk", "-t", String(threads), "-c", String(opts.connections), "-d", `${opts.seconds}s`, "--timeout", "30s", "--latency", url], { stdout: "pipe", stderr: "ignore" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  const ms = (label: string) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return Number.NaN;
+    const v = Number(m[1]);
+    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50: ms("50"), p90: ms("90"), p99: ms("99"), errors };
+}
+
+/** Exits with a hint when wrk is not installed. */
+export function requireWrk(bench: string): void {
+  if (Bun.spawnSync(["which", "wrk"]).exitCode === 0) return;
+  console.error(`${bench} needs wrk: apt-get install -y wrk`);
+  process.exit(2);
+}
+
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === "number" ? fmt(c) : c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));

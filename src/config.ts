@@ -172,6 +172,13 @@ export const SETTINGS = {
   asyncMaxAttempts: { env: "HOTFN_ASYNC_MAX_ATTEMPTS", flag: "--async-max-attempts", help: "times an async call is tried before it ends as an error", default: "3", schema: int(1, 100) },
   connIdleTimeoutS: { env: "HOTFN_CONN_IDLE_TIMEOUT", flag: "--conn-idle-timeout", help: "seconds an HTTP connection may sit idle, outside a function call", default: "60", schema: int(1, 255) },
   shutdownGraceMs: { env: "HOTFN_SHUTDOWN_GRACE", flag: "--shutdown-grace", help: "ms in-flight work gets on SIGTERM", default: "30000", schema: int(0) },
+  debugHeap: {
+    env: "HOTFN_DEBUG_HEAP",
+    flag: "--debug-heap",
+    help: "1 serves POST /v1/debug/heap: a full garbage collection, then the heap's size and object counts (for memory tests; each call stalls the server)",
+    default: "0",
+    schema: v.pipe(v.picklist(["0", "1"]), v.transform((s) => s === "1")),
+  },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

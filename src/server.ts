@@ -56,8 +56,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     callLogMax: config.callLogMax,
   });
   runnerStats = () => runner.stats();
-  // A changed or deleted route (or app config) retires the containers built from the old definition.
-  store.changes.on((c) => c.kind !== "created" && runner.retire(c.appName, c.path));
+  // A changed or deleted route (or app config) retires the containers built from the old definition;
+  // a deleted one also takes its figures along (a call still finishing on it may add a few back).
+  store.changes.on((c) => {
+    if (c.kind !== "created") runner.retire(c.appName, c.path);
+    if (c.kind === "deleted") void metrics.forget(c.appName, c.path);
+  });
 
   const claims = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });
   const workers = createAsyncWorkers({
@@ -85,6 +89,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     maxApiBody: config.maxApiBody,
     maxRequestBody: config.maxRequestBody,
     maxMemoryMiB: config.maxMemoryMiB,
+    debugHeap: config.debugHeap,
   });
   const server = Bun.serve({
     port: config.port,

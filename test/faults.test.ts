@@ -84,30 +84,38 @@ const ourDockerd = (() => {
 })();
 const engineAnswers = () => Bun.spawnSync(["docker", "info"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 
-describe.skipIf(ourDockerd === undefined)("the Docker engine restarted during calls", () => {
+/**
+ * Restarts the engine that scripts/docker-up.sh started (never anyone else's). Set
+ * HOTFN_TEST_KEEP_DOCKER=1 to skip it where other work shares the engine at the same time.
+ */
+const mayRestartDocker = ourDockerd !== undefined && process.env.HOTFN_TEST_KEEP_DOCKER !== "1";
+
+describe.skipIf(!mayRestartDocker)("the Docker engine restarted during calls", () => {
   it("answers 503 while it is down, serves calls once it is back, and leaves no orphan containers", async () => {
     await ensureImages();
     const s = await startServer({ env: { HOTFN_ASYNC_WORKERS: "0", HOTFN_MEMORY_WAIT: "2000" } });
+    const exited = () => Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=hotfn.node=${s.node}`, "--filter", "status=exited"]).stdout.toString().trim();
     try {
       await createRoute(s, "restart", "/echo", { image: IMAGES.echo, format: "http" });
+      await createRoute(s, "restart", "/fresh", { image: IMAGES.echo, format: "http" });
       expect((await invoke(s, "restart", "/echo", { body: "before" })).text).toBe("before");
-      const before = containersOf(s.node);
-      expect(before.length).toBe(1);
-
-      process.kill(ourDockerd!, "SIGTERM");
-      expect(await eventually(() => !engineAnswers(), 60_000, 200)).toBe(true);
-      const down = await invoke(s, "restart", "/echo", { body: "while down" });
-      expect([502, 503]).toContain(down.status);
-      const again = await invoke(s, "restart", "/echo", { body: "still down" });
-      expect(again.status).toBe(503);
-      expect(again.headers.get("retry-after")).not.toBeNull();
-
-      const up = Bun.spawnSync(["bash", join(import.meta.dir, "../scripts/docker-up.sh")]);
-      expect(up.exitCode, up.stderr.toString()).toBe(0);
-      expect(await eventually(async () => (await invoke(s, "restart", "/echo", { body: "after" })).text === "after", 60_000, 500)).toBe(true);
-      // The container from before the restart is gone; only the one serving now is left.
-      expect(await eventually(() => containersOf(s.node).filter((id) => before.includes(id)).length === 0, 30_000, 500)).toBe(true);
-      expect(containersOf(s.node).length).toBe(1);
+      try {
+        process.kill(ourDockerd!, "SIGTERM");
+        expect(await eventually(() => !engineAnswers(), 60_000, 200)).toBe(true);
+        // A call that needs a container start while the engine is down: 503, come back later.
+        const down = await invoke(s, "restart", "/fresh", { body: "while down" });
+        expect(down.status).toBe(503);
+        expect(down.headers.get("retry-after")).not.toBeNull();
+      } finally {
+        // Whatever happened above, the engine comes back: every test after this one needs it.
+        const up = Bun.spawnSync(["bash", join(import.meta.dir, "../scripts/docker-up.sh")]);
+        expect(up.exitCode, up.stderr.toString()).toBe(0);
+      }
+      for (const path of ["/echo", "/fresh"]) {
+        expect(await eventually(async () => (await invoke(s, "restart", path, { body: "after" })).text === "after", 60_000, 500), path).toBe(true);
+      }
+      // The containers the restart stopped are removed once the engine takes the removals again.
+      expect(await eventually(() => exited() === "", 30_000, 500)).toBe(true);
     } finally {
       await s.stop();
     }

@@ -142,6 +142,7 @@ describe("/v1/swagger.json", () => {
         maxApiBody: 1024,
         maxRequestBody: 1024,
         maxMemoryMiB: 1024,
+        debugHeap: false,
       };
       const app = createApp(deps as unknown as Parameters<typeof createApp>[0]);
       const documented = new Set(operations().map((o) => `${o.method} ${doc.basePath}${o.path}`));

@@ -17,6 +17,7 @@ import { allowedMethods } from "./allow.ts";
 import { appsApi } from "./apps.ts";
 import { createDoors, type DoorTokens } from "./auth.ts";
 import { callsApi } from "./calls.ts";
+import { debugApi } from "./debug.ts";
 import { errorBody, handleError } from "./errors.ts";
 import { type AsyncEnqueuer, invokeApi } from "./invoke.ts";
 import { routesApi } from "./routes.ts";
@@ -43,6 +44,8 @@ export interface ApiOptions {
   maxRequestBody: number;
   /** MiB containers may reserve in all (HOTFN_MAX_MEMORY): a route needing more could never start */
   maxMemoryMiB: number;
+  /** HOTFN_DEBUG_HEAP: serve POST /v1/debug/heap (behind the API token, like all of /v1) */
+  debugHeap: boolean;
 }
 
 export function createApp(opts: ApiOptions) {
@@ -83,6 +86,7 @@ export function createApp(opts: ApiOptions) {
     .route("/apps", statsApi(store, metrics))
     .route("/apps", routesApi(store, { maxMemoryMiB: opts.maxMemoryMiB, images: opts.images }))
     .route("/", callsApi(store));
+  if (opts.debugHeap) v1.route("/debug", debugApi());
   app.route("/v1", v1);
   const tasks = tasksApi({ claims: opts.claims, calls: store.calls });
   app.route("/tasks", tasks);

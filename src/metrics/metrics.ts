@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Busy } from "../errors.ts";
 import type { GoneReason, PoolStats } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
+import { processMemory } from "./memory.ts";
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -18,6 +19,12 @@ export interface Metrics {
   contentType: string;
   /** The same figures for one route, as JSON. */
   routeJson(app: string, route: string): Promise<Record<string, unknown>>;
+  /**
+   * Drops the per-function figures of `app` (of its route `route` when given), for a deleted route:
+   * each route ever called leaves about 60 series (15 KB of heap), which would otherwise stay for
+   * the life of the process and grow /metrics without bound under route churn. Never rejects.
+   */
+  forget(app: string, route?: string): Promise<void>;
 }
 
 export function createMetrics(runnerStats: () => RunnerStats): Metrics {
@@ -74,6 +81,32 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
     },
   });
 
+  // hotfn's own memory (bench/README.md "Memory"): RSS under the name every Prometheus client uses.
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory of the hotfn process, bytes",
+    registers: [registry],
+    collect() {
+      this.set(processMemory().rssBytes);
+    },
+  });
+  new Gauge({
+    name: "hotfn_heap_bytes",
+    help: "JS heap in use, bytes: live objects and garbage not yet collected",
+    registers: [registry],
+    collect() {
+      this.set(processMemory().heapBytes);
+    },
+  });
+  new Gauge({
+    name: "hotfn_heap_external_bytes",
+    help: "Memory outside the JS heap held by JS objects (buffers, native wrappers), bytes",
+    registers: [registry],
+    collect() {
+      this.set(processMemory().externalBytes);
+    },
+  });
+
   const launches = new Counter({ name: "hotfn_launches_total", help: "Container launches decided, by the rule that decided", labelNames: [...fnLabels, "reason"], registers: [registry] });
   const coldStarts = new Histogram({ name: "hotfn_cold_start_seconds", help: "Time from admission to a ready container", labelNames: fnLabels, buckets: SECONDS, registers: [registry] });
   const startFailures = new Counter({
@@ -88,6 +121,8 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
   const waits = new Histogram({ name: "hotfn_wait_seconds", help: "Time a call waited for a container", labelNames: [...fnLabels, "priority"], buckets: SECONDS, registers: [registry] });
   const runs = new Histogram({ name: "hotfn_run_seconds", help: "Run time of calls on hot containers", labelNames: [...fnLabels, "warm"], buckets: SECONDS, registers: [registry] });
   const calls = new Counter({ name: "hotfn_calls_total", help: "Calls finished, by status", labelNames: [...fnLabels, "status"], registers: [registry] });
+
+  const perFunction: (Counter<string> | Histogram<string>)[] = [launches, coldStarts, startFailures, gone, waits, runs, calls];
 
   const observer: RunnerObserver = {
     launched: (fn, reason) => launches.inc({ ...fn, reason }),
@@ -105,6 +140,22 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
     observer,
     text: () => registry.metrics(),
     contentType: registry.contentType,
+    async forget(app, route) {
+      for (const m of perFunction) {
+        try {
+          // A histogram lists each series once per bucket (`le`); the series is the rest of its labels.
+          const series = new Map<string, Record<string, string | number>>();
+          for (const v of (await m.get()).values) {
+            if (v.labels.app !== app || (route !== undefined && v.labels.route !== route)) continue;
+            const { le: _, ...labels } = v.labels;
+            series.set(JSON.stringify(labels), labels as Record<string, string | number>);
+          }
+          for (const labels of series.values()) m.remove(labels);
+        } catch {
+          // Figures that could not be dropped cost memory, never a request.
+        }
+      }
+    },
     async routeJson(app, route) {
       const mine = (labels: Record<string, unknown>) => labels.app === app && labels.route === route;
       const values = async (m: Counter | Histogram) => (await m.get()).values.filter((v) => mine(v.labels));

@@ -121,7 +121,13 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
   };
 
   const sweep = () => {
-    for (const p of retiring) if (p.drained) retiring.delete(p);
+    for (const p of retiring) {
+      if (!p.drained) continue;
+      retiring.delete(p);
+      // A function no pool serves any more (its route deleted, or changed and not called since)
+      // keeps no estimate: under route churn they would pile up for the life of the process.
+      if (!pools.has(p.key)) runs.delete(p.key);
+    }
   };
 
   return {

@@ -61,7 +61,7 @@ export async function openStore({ url, authToken, maxAttempts, log }: StoreOptio
   const changes = createChangeFeed((err) => log.error("change listener failed", { err }));
   const apps = createAppRepo(db, changes);
   const routes = createRouteRepo(db, apps, changes);
-  const calls = createCallRepo(db);
+  const calls = createCallRepo(db, client);
   const recorder = createCallRecorder(calls, log);
   const routeCache = createRouteCache(routes, apps, changes);
 

@@ -56,9 +56,14 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
   }
   id = running.id;
   let exitState: Awaited<typeof running.exit> | undefined;
+  // The call in flight, which an exit must end at once. Not a race against `exited` per call: each
+  // race hangs a reaction on that promise, which lives as long as the container, and the reaction
+  // holds the whole call (request, answer, signals) until the container exits (bench/README "Memory").
+  let inFlight: AbortController | undefined;
   const exited = running.exit.then((state) => {
     exitState = state;
     healthy = false;
+    inFlight?.abort(exitError(state, route.memory, " during the call"));
   });
 
   let destroyed: Promise<void> | undefined;
@@ -90,12 +95,15 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
     destroy,
     async call(inv, log, callSignal) {
       if (!healthy) throw new FunctionFailed("the function's container is no longer usable");
+      // Ended by the deadline or by the container's exit, whichever comes first.
+      const call = new AbortController();
+      const onDeadline = () => call.abort(callSignal.reason);
+      if (callSignal.aborted) onDeadline();
+      else callSignal.addEventListener("abort", onDeadline, { once: true });
+      inFlight = call;
       output.begin(log);
       try {
-        const answer = await Promise.race([
-          post(socket, inv, callSignal, deps.maxResponseBody),
-          exited.then(() => Promise.reject(exitError(exitState!, route.memory, " during the call"))),
-        ]);
+        const answer = await post(socket, inv, call.signal, deps.maxResponseBody);
         // Fn's contract: 502/504 are the function's own errors; the container stays.
         if (answer.status === 200 || answer.status === 502 || answer.status === 504) {
           await settleOutput();
@@ -119,6 +127,8 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
         if (exitState) throw exitError(exitState, route.memory, " during the call");
         throw new FunctionFailed(`the connection to the function broke: ${(err as Error).message}`, { cause: err });
       } finally {
+        inFlight = undefined;
+        callSignal.removeEventListener("abort", onDeadline);
         output.end();
       }
     },

@@ -1,0 +1,61 @@
+/**
+ * bench/latency: latency percentiles of a hot no-op, compared across hotfn builds in one run (for
+ * issue 16: before and after a change). Each round starts every build afresh, in turn, so machine
+ * noise falls on all of them alike; each measures wrk at `--connections` after `--warm` seconds of
+ * the same load, and reports calls/s, p50/p90/p99 and hotfn's RSS at the end.
+ *
+ *   bun bench/latency.ts --bin before=/tmp/hotfn-before/dist/hotfn,after=dist/hotfn \
+ *     [--format http-stream] [--connections 1] [--seconds 20] [--warm 5] [--rounds 3]
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
+import { requireWrk, startServer, table, wrk } from "./lib.ts";
+
+const { values } = parseArgs({
+  options: {
+    bin: { type: "string", default: "current=" },
+    format: { type: "string", default: "http-stream" },
+    connections: { type: "string", default: "1" },
+    seconds: { type: "string", default: "20" },
+    warm: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+/** label=path pairs; an empty path runs `bun src/main.ts` */
+const BUILDS = values.bin.split(",").map((pair) => {
+  const [label = "", path = ""] = pair.split("=");
+  return { label, path: path === "" ? undefined : path };
+});
+const CONNECTIONS = Number(values.connections);
+const SECONDS = Number(values.seconds);
+const WARM = Number(values.warm);
+
+requireWrk("bench/latency");
+await ensureImages();
+
+/** Sub-millisecond figures need two decimals. */
+const ms = (n: number) => n.toFixed(2);
+
+const rows: (string | number)[][] = [];
+for (let round = 1; round <= Number(values.rounds); round++) {
+  for (const build of BUILDS) {
+    const s = await startServer({ bin: build.path });
+    try {
+      const r = await s.json("/v1/apps/bench/routes", { method: "POST", body: { route: { path: "/noop", image: FN_IMAGE, format: values.format, memory: 64 } } });
+      if (r.status !== 200) throw new Error(`route: ${r.status} ${JSON.stringify(r.body)}`);
+      const url = `${s.url}/r/bench/noop?payload=x`;
+      await (await fetch(url)).arrayBuffer();
+      await wrk(url, { connections: CONNECTIONS, seconds: WARM, threads: 1 });
+      const w = await wrk(url, { connections: CONNECTIONS, seconds: SECONDS, threads: 1 });
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+      rows.push([build.label, round, w.rps, ms(w.p50), ms(w.p90), ms(w.p99), w.errors, rss]);
+      console.error(rows.at(-1)!.join("\t"));
+    } finally {
+      await s.stop();
+    }
+  }
+}
+
+console.log(`${values.format}, ${CONNECTIONS} connection(s), ${SECONDS} s per row after ${WARM} s of warm-up; load ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+console.log(table(["build", "round", "calls/s", "p50 ms", "p90 ms", "p99 ms", "errors", "RSS at end MB"], rows));
