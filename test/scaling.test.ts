@@ -23,8 +23,12 @@ describe("adaptive scaling", () => {
     const results = await many(20, "scale", "/fast");
     expect(results.every((r) => r.status === 200)).toBe(true);
     const st = await stats("scale", "/fast");
-    expect(st.cold_starts.count, JSON.stringify(st)).toBeLessThanOrEqual(5);
-    expect(containersOf(s.node, "hotfn.route=/fast").length).toBeLessThanOrEqual(5);
+    // How many the policy starts follows the observed timings: it queues while the newest caller's
+    // wait is below a cold start, so with 300 ms cold starts it starts 5–7 containers for these 20
+    // calls, with 1 s ones 2–3 (src/runner/policy.test.ts holds the rule itself to a table). What
+    // must hold whatever the machine: far fewer than one per call, as naive scaling starts.
+    expect(st.cold_starts.count, JSON.stringify(st)).toBeLessThanOrEqual(10);
+    expect(containersOf(s.node, "hotfn.route=/fast").length).toBeLessThanOrEqual(10);
   });
 
   it("starts more than one container for 6 concurrent calls to a 2 s function", async () => {
