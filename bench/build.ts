@@ -17,7 +17,7 @@ import { buildFunction } from "../src/build/build.ts";
 import { initFunction } from "../src/build/init.ts";
 import { createProgress, formatBytes, formatDuration } from "../src/build/progress.ts";
 import { ensureRuntimeBase, sharedLibraries } from "../src/build/runtime-base.ts";
-import { type TarEntry, tarStream } from "../src/build/tar.ts";
+import { type TarEntry, tarStream } from "../src/docker/tar.ts";
 import { createImageBuilder } from "../src/docker/image-builder.ts";
 
 const { values } = parseArgs({ options: { versions: { type: "string", default: "5" } } });

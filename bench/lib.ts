@@ -3,9 +3,9 @@
  * latency percentiles, hotfn's peak memory, and container counts from its own metrics.
  */
 import { readFileSync } from "node:fs";
-import { startServer, type TestServer } from "../test/helpers/server.ts";
+import { containersOf, startServer, type TestServer } from "../test/helpers/server.ts";
 
-export { startServer, type TestServer };
+export { containersOf, startServer, type TestServer };
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -16,6 +16,8 @@
 #   hotfn-test/count    answer {"calls":N,"hostname":H} (calls served by this container)
 #   hotfn-test/garbage  answer bytes that break the hot formats' framing
 #   hotfn-test/bb-echo  busybox `cat` (default format): the smallest possible function
+#   hotfn-test/noop     a static C no-op in every format (images/noop), for benchmarks; built
+#                       when gcc is there
 # http-stream runs through the official @fnproject/fdk in all Bun images.
 set -euo pipefail
 
@@ -41,7 +43,7 @@ if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 fi
 
 src_hash() {
-  { "$BUN" --version; cat "$0"; cat "$SRC"/*.ts "$SRC/package-lock.json"; } | sha256sum | cut -c1-16
+  { "$BUN" --version; cat "$0"; cat "$SRC"/*.ts "$SRC/package-lock.json" "$ROOT/images/noop/noop.c"; } | sha256sum | cut -c1-16
 }
 HASH=$(src_hash)
 
@@ -49,8 +51,10 @@ current() { # prints "yes" when image $1 exists with the current source hash
   [ "$(docker image inspect -f '{{index .Config.Labels "hotfn.test.src"}}' "$1" 2>/dev/null || true)" = "$HASH" ] && echo yes || true
 }
 
+IMAGES="fn-base $MODES bb-echo"
+command -v gcc >/dev/null 2>&1 && IMAGES="$IMAGES noop"
 need=0
-for name in fn-base $MODES bb-echo; do
+for name in $IMAGES; do
   [ "$FORCE" = 1 ] || [ -z "$(current "hotfn-test/$name:latest")" ] && need=1
 done
 if [ "$need" = 0 ]; then
@@ -101,6 +105,17 @@ tar -C "$work/bb" -c . | docker import \
   --change 'LABEL hotfn.test=1' --change "LABEL hotfn.test.src=$HASH" \
   - hotfn-test/bb-echo:latest >/dev/null
 
+# --- the static C no-op: one binary, an empty /tmp ---
+if command -v gcc >/dev/null 2>&1; then
+  mkdir -p "$work/noop/tmp"
+  chmod 1777 "$work/noop/tmp"
+  gcc -O2 -static -o "$work/noop/noop" "$ROOT/images/noop/noop.c"
+  tar -C "$work/noop" -c . | docker import \
+    --change 'ENTRYPOINT ["/noop"]' \
+    --change 'LABEL hotfn.test=1' --change "LABEL hotfn.test.src=$HASH" \
+    - hotfn-test/noop:latest >/dev/null
+fi
+
 # Old versions of these tags are now dangling; remove those of ours only.
 docker image prune -f --filter label=hotfn.test=1 >/dev/null || true
-echo "build-images: built hotfn-test/{fn-base,${MODES// /,},bb-echo} ($HASH)"
+echo "build-images: built hotfn-test/{${IMAGES// /,}} ($HASH)"

@@ -8,6 +8,17 @@ if docker info >/dev/null 2>&1; then
   exit 0
 fi
 
+# A dockerd that is still starting or stopping: wait for it to answer or to be gone (a second one
+# would not start beside it).
+for _ in $(seq 1 120); do
+  pgrep -x dockerd >/dev/null 2>&1 || break
+  if docker info >/dev/null 2>&1; then
+    echo "docker: an engine answers"
+    exit 0
+  fi
+  sleep 0.5
+done
+
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "docker: installing docker.io"
   export DEBIAN_FRONTEND=noninteractive

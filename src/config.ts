@@ -153,6 +153,13 @@ export const SETTINGS = {
   maxResponseBody: { env: "HOTFN_MAX_RESPONSE_BODY", flag: "--max-response-body", help: "largest function answer, bytes (502 past it)", default: String(6 * MiB), schema: int(1) },
   maxMemoryMiB: { env: "HOTFN_MAX_MEMORY", flag: "--max-memory", help: "MiB that running containers may reserve in all", default: String(Math.max(256, MACHINE_MEMORY_MIB - MEMORY_MARGIN_MIB)), defaultDoc: `machine memory - ${MEMORY_MARGIN_MIB} MiB (at least 256)`, schema: int(1) },
   memoryWaitMs: { env: "HOTFN_MEMORY_WAIT", flag: "--memory-wait", help: "ms a call waits for memory before a 503", default: "10000", schema: int(0) },
+  netnsSpare: {
+    env: "HOTFN_NETNS_SPARE",
+    flag: "--netns-spare",
+    help: "network namespace holders kept ready, so a container start need not make a namespace (x86-64; 0: off)",
+    default: "4",
+    schema: int(0, 256),
+  },
   maxConcurrentStarts: { env: "HOTFN_MAX_CONCURRENT_STARTS", flag: "--max-concurrent-starts", help: "container starts in flight at once, across all functions (each function gets a fair share while others wait)", default: "4", schema: int(1, 1000) },
   readyTimeoutMs: { env: "HOTFN_READY_TIMEOUT", flag: "--ready-timeout", help: "ms a started http-stream container may take to open its socket before it is removed (502)", default: "10000", schema: int(100) },
   maxQueueWaitMs: { env: "HOTFN_MAX_QUEUE_WAIT", flag: "--max-queue-wait", help: "ms a call may queue for a hot container before one is launched", default: "1000", schema: int(0) },

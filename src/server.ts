@@ -29,7 +29,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   warnOfOpenDoors(config, log);
   const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
   const images = createImagePolicy(config.allowedImages);
-  const engine = createEngine({ dockerHost: config.dockerHost, nodeId: config.nodeId, instanceId, log, pull: config.pull, cpusPerGb: config.cpusPerGb });
+  const engine = createEngine({
+    dockerHost: config.dockerHost,
+    nodeId: config.nodeId,
+    instanceId,
+    log,
+    pull: config.pull,
+    cpusPerGb: config.cpusPerGb,
+    netnsSpare: config.netnsSpare,
+  });
   const launcher = createLauncher({
     engine,
     nodeId: config.nodeId,
@@ -116,13 +124,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         pruner.stop(),
       ]);
       await runner.stop(left());
+      // No new holder after this; removeAll then takes every container, holders included.
+      await engine.close();
       const removed = await launcher.removeAll().catch((err: unknown) => {
         // Docker went away: the next start's reconcile removes what is left (they carry our labels).
         log.warn("containers not removed at shutdown; the next start removes them", { err });
         return 0;
       });
       if (removed > 0) log.info("containers removed", { removed });
-      engine.close();
       await store.close();
       log.info("stopped");
     },
@@ -147,6 +156,8 @@ async function reconcile(engine: ReturnType<typeof createEngine>, launcher: Hotf
   } catch (err) {
     log.error(`no Docker engine answers at ${config.dockerHost}: function calls will answer 503 until one does`, { err });
   }
+  // Holders are made in the background (and again later should the engine be away now).
+  engine.warmUp();
 }
 
 async function withGrace(work: Promise<unknown>, ms: number, onTimeout: () => unknown) {

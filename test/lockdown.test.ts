@@ -40,7 +40,24 @@ async function whoami(path: string) {
 function inspect(route: string): any {
   const [id] = containersOf(s.node, `hotfn.route=${route}`);
   expect(id, `a container of ${route}`).toBeDefined();
-  return JSON.parse(Bun.spawnSync(["docker", "inspect", id!]).stdout.toString())[0];
+  return inspectId(id!);
+}
+
+const inspectId = (id: string): any => JSON.parse(Bun.spawnSync(["docker", "inspect", id]).stdout.toString())[0];
+
+/**
+ * The container has no network: its own empty namespace (`none`), or that of one of this node's
+ * namespace holders, itself `none` — which it shares with no other running function.
+ */
+function expectNoNetwork(c: any): void {
+  const mode: string = c.HostConfig.NetworkMode;
+  if (mode === "none") return;
+  expect(mode).toStartWith("container:");
+  const holder = inspectId(mode.slice("container:".length));
+  expect(holder.Config.Labels).toMatchObject({ "hotfn.node": s.node, "hotfn.role": "netns" });
+  expect(holder.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], ReadonlyRootfs: true });
+  const sharers = containersOf(s.node).map(inspectId).filter((o) => o.State.Running && o.HostConfig.NetworkMode === mode);
+  expect(sharers.map((o) => o.Id)).toEqual([c.Id]);
 }
 
 describe("container lockdown", () => {
@@ -58,7 +75,6 @@ describe("container lockdown", () => {
       NanoCpus: 0.25e9,
       Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 1024 }],
       // what hotfn locked down before, kept
-      NetworkMode: "none",
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       PidsLimit: 256,
@@ -66,6 +82,7 @@ describe("container lockdown", () => {
       MemorySwap: 256 * 1024 * 1024,
     });
     expect(c.HostConfig.Tmpfs["/tmp"]).toContain("size=256m");
+    expectNoNetwork(c);
   }, T);
 
   it("locks down a one-call (default format) container the same way", async () => {
@@ -79,7 +96,9 @@ describe("container lockdown", () => {
   it("runs as the route's user when it names one; user root is the opt-out, with the rest of the lockdown kept", async () => {
     expect(await whoami("/as-uid")).toMatchObject({ uid: 1000, gid: 1000, rootWritable: false });
     expect(await whoami("/as-root")).toMatchObject({ uid: 0, rootWritable: false, tmpWritable: true });
-    expect(inspect("/as-root").HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"], NetworkMode: "none" });
+    const root = inspect("/as-root");
+    expect(root.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"] });
+    expectNoNetwork(root);
   }, T);
 
   it("refuses a route user that Docker could not read", async () => {

@@ -20,7 +20,7 @@ import { BUNDLE, bundleFunction, findEntry, installDependencies, needsInstall } 
 import { type FuncSpec, nextPatch, readFuncYaml, writeVersion } from "./func-yaml.ts";
 import { createProgress, formatBytes } from "./progress.ts";
 import { ensureRuntimeBase } from "./runtime-base.ts";
-import { type TarEntry, tarStream } from "./tar.ts";
+import { type TarEntry, tarStream } from "../docker/tar.ts";
 
 export interface BuildFunctionOptions {
   builder: ImageBuilder;

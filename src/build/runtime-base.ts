@@ -10,7 +10,7 @@ import { stat } from "node:fs/promises";
 import type { ImageBuilder, ImageInfo } from "../docker/image-builder.ts";
 import { HotfnError } from "../errors.ts";
 import { formatBytes, type Progress } from "./progress.ts";
-import { type TarEntry, tarStream } from "./tar.ts";
+import { type TarEntry, tarStream } from "../docker/tar.ts";
 
 export const BASE_REPO = "hotfn/runtime-bun";
 /** Where the runtime sits in every function image. */

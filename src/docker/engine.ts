@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import { type ContainerIO, wrapAttachStream } from "./attach.ts";
 import type { DemuxSinks } from "./demux.ts";
 import { engineMessage, engineStatus, isNotFound, toEngineError } from "./errors.ts";
+import { createHolders } from "./holders.ts";
 import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
 import { createRemovalRetry } from "./removals.ts";
@@ -77,8 +78,15 @@ export interface Engine {
    * already had in progress finishes) or `withinMs` passes.
    */
   removeAllOf(instanceId: string, withinMs?: number): Promise<number>;
-  /** Stops retrying removals that failed (the next start's reconcile takes what is left). */
-  close(): void;
+  /** Starts keeping namespace holders ready, when configured (after the start-up reconcile). */
+  warmUp(): void;
+  /** How many namespace holders are free and in use (0 and 0 when holders are off). */
+  holderStats(): { free: number; inUse: number };
+  /**
+   * Stops making holders and retrying failed removals; resolves once a holder start in flight has
+   * settled. removeAllOf afterwards takes every container left, holders included.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -99,6 +107,7 @@ export interface DockerApi {
   listContainers(options: { all: boolean; filters: string }): Promise<{ Id: string; Labels?: Record<string, string>; State?: string }[]>;
   getImage(name: string): { inspect(): Promise<{ Config?: { User?: string } | null }> };
   pull(image: string): Promise<NodeJS.ReadableStream>;
+  importImage(tar: NodeJS.ReadableStream, options: { repo: string; tag: string }): Promise<NodeJS.ReadableStream>;
   modem: { followProgress(stream: NodeJS.ReadableStream, done: (err: Error | null, out: unknown[]) => void): void };
 }
 
@@ -118,6 +127,8 @@ export interface EngineOptions {
   pidsLimit?: number;
   /** most files one container's process may hold open (default 1024) */
   nofile?: number;
+  /** network namespace holders to keep ready (HOTFN_NETNS_SPARE; default 0: a namespace per start) */
+  netnsSpare?: number;
   /** for tests: a fake or instrumented Docker API instead of dockerode */
   api?: DockerApi;
 }
@@ -131,6 +142,18 @@ export function createEngine(options: EngineOptions): Engine {
   const fail = (what: string) => (err: unknown): never => {
     throw toEngineError(err, what, dockerHost);
   };
+
+  /** creates and starts of function containers in flight: holders are made only in a lull */
+  let starting = 0;
+  const holders = createHolders({
+    api,
+    labels: { [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId },
+    spare: options.netnsSpare ?? 0,
+    log,
+    engineBusy: () => starting > 0,
+  });
+  /** function container → the holder whose namespace it joined */
+  const holderOf = new Map<string, string>();
 
   const resolveImage = createImageResolver({
     inspect: async (image) => ({ user: (await api.getImage(image).inspect()).Config?.User ?? "" }),
@@ -147,7 +170,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
   }, options.pull ?? "missing");
 
-  const createOptions = (spec: ContainerSpec, image: ImageFacts): Docker.ContainerCreateOptions => ({
+  const createOptions = (spec: ContainerSpec, image: ImageFacts, networkMode: string): Docker.ContainerCreateOptions => ({
     Image: spec.image,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     // Unset keeps the image's own USER, which runAs only allows when it is not root.
@@ -161,7 +184,8 @@ export function createEngine(options: EngineOptions): Engine {
     StdinOnce: true,
     Tty: false,
     HostConfig: {
-      NetworkMode: "none",
+      // none, or a holder's namespace that has nothing but a loopback interface (holders.ts)
+      NetworkMode: networkMode,
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       PidsLimit: pidsLimit,
@@ -195,9 +219,19 @@ export function createEngine(options: EngineOptions): Engine {
       return false;
     }
   };
-  const retries = createRemovalRetry({ remove: tryRemove });
+  /** A removed container's holder serves the next one. */
+  const removeAndRelease = async (id: string): Promise<boolean> => {
+    const gone = await tryRemove(id);
+    const holder = holderOf.get(id);
+    if (gone && holder !== undefined) {
+      holderOf.delete(id);
+      holders?.release(holder);
+    }
+    return gone;
+  };
+  const retries = createRemovalRetry({ remove: removeAndRelease });
   const removeQuietly = async (id: string) => {
-    if (!(await tryRemove(id))) retries.add(id);
+    if (!(await removeAndRelease(id))) retries.add(id);
   };
 
   const list = async (labels: Record<string, string | undefined>): Promise<ContainerSummary[]> => {
@@ -211,14 +245,36 @@ export function createEngine(options: EngineOptions): Engine {
     return ids.length;
   };
 
+  /** Creates the container in a free holder's namespace when there is one, else in a fresh one. */
+  const createContainer = async (spec: ContainerSpec): Promise<string> => {
+    const image = await resolveImage(spec.image).catch(fail("check the image"));
+    const holder = holders?.take();
+    if (holder !== undefined) {
+      try {
+        const { id } = await api.createContainer(createOptions(spec, image, `container:${holder}`));
+        holderOf.set(id, holder);
+        return id;
+      } catch (err) {
+        // The holder is gone (removed from outside, died): a fresh namespace it is, this time.
+        log.warn("a network namespace holder failed; creating without it", { holder: holder.slice(0, 12), err: engineMessage(err) });
+        holders!.drop(holder);
+      }
+    }
+    return (await api.createContainer(createOptions(spec, image, "none")).catch(fail("create a container"))).id;
+  };
+
   return {
     async ping() {
       await api.ping().catch(fail("answer a ping"));
     },
 
     async create(spec) {
-      const image = await resolveImage(spec.image).catch(fail("check the image"));
-      return (await api.createContainer(createOptions(spec, image)).catch(fail("create a container"))).id;
+      starting++;
+      try {
+        return await createContainer(spec);
+      } finally {
+        starting--;
+      }
     },
 
     async attach(id, sinks) {
@@ -230,7 +286,12 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     async start(id) {
-      await api.getContainer(id).start().catch(fail("start a container"));
+      starting++;
+      try {
+        await api.getContainer(id).start().catch(fail("start a container"));
+      } finally {
+        starting--;
+      }
     },
 
     async wait(id) {
@@ -280,7 +341,12 @@ export function createEngine(options: EngineOptions): Engine {
       }
     },
 
-    close: () => retries.stop(),
+    warmUp: () => holders?.start(),
+    holderStats: () => holders?.stats() ?? { free: 0, inUse: 0 },
+    async close() {
+      retries.stop();
+      await holders?.stop();
+    },
   };
 }
 

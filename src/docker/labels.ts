@@ -17,4 +17,6 @@ export const LABEL = {
   call: "hotfn.call",
   /** the function format */
   format: "hotfn.format",
+  /** set on containers that run no function: "netns" for a namespace holder (holders.ts) */
+  role: "hotfn.role",
 } as const;

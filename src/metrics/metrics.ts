@@ -117,6 +117,13 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
   });
   const gone = new Counter({ name: "hotfn_containers_gone_total", help: "Containers removed, by why", labelNames: [...fnLabels, "why"], registers: [registry] });
   const evictions = new Counter({ name: "hotfn_evictions_total", help: "Idle containers evicted to make memory for another function", registers: [registry] });
+  const startSteps = new Histogram({
+    name: "hotfn_start_step_seconds",
+    help: "Time each step of a container start took: create (image and container), attach, start (Docker), ready (the function's handshake)",
+    labelNames: ["step"],
+    buckets: SECONDS,
+    registers: [registry],
+  });
   const gateWaits = new Histogram({ name: "hotfn_start_gate_wait_seconds", help: "Time a start waited for a start slot or memory", buckets: SECONDS, registers: [registry] });
   const waits = new Histogram({ name: "hotfn_wait_seconds", help: "Time a call waited for a container", labelNames: [...fnLabels, "priority"], buckets: SECONDS, registers: [registry] });
   const runs = new Histogram({ name: "hotfn_run_seconds", help: "Run time of calls on hot containers", labelNames: [...fnLabels, "warm"], buckets: SECONDS, registers: [registry] });
@@ -127,6 +134,9 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
   const observer: RunnerObserver = {
     launched: (fn, reason) => launches.inc({ ...fn, reason }),
     ready: (fn, ms) => coldStarts.observe(fn, ms / 1000),
+    started: (steps) => {
+      for (const [step, ms] of Object.entries(steps)) startSteps.observe({ step }, ms / 1000);
+    },
     startFailed: (fn, err) => startFailures.inc({ ...fn, reason: err instanceof Busy ? "no_room" : "failed" }),
     gone: (fn, why: GoneReason) => gone.inc({ ...fn, why }),
     waited: (fn, ms, priority) => waits.observe({ ...fn, priority }, ms / 1000),

@@ -26,6 +26,7 @@ function fakeLauncher(o: { coldMs: number; runMs: number; failStart?: Error }) {
         id: `c${++n}`,
         healthy: true,
         exited,
+        startSteps: { create: 0, attach: 0, start: o.coldMs, ready: 0 },
         async call() {
           await Bun.sleep(o.runMs);
           return { status: 200, headers: [], body: new Uint8Array() };
@@ -49,7 +50,7 @@ const route = (o: Partial<Route> = {}): Route => ({
   headers: {}, config: {}, createdAt: new Date(), updatedAt: new Date(), ...o,
 });
 const inv = (r: Route): Invocation => ({ callId: "x", app, route: r, params: {}, method: "POST", url: "http://x/r/a/f", headers: [], body: new Uint8Array(), priority: "sync" });
-const quiet: PoolObserver = { launched() {}, ready() {}, startFailed() {}, gone() {}, waited() {}, ran() {} };
+const quiet: PoolObserver = { launched() {}, ready() {}, started() {}, startFailed() {}, gone() {}, waited() {}, ran() {} };
 const sink = { write() {} };
 
 function makePool(launcher: Launcher, r = route(), o: { gate?: StartGate; mode?: "adaptive" | "naive"; maxWaitMs?: number } = {}) {

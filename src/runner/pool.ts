@@ -26,7 +26,7 @@ import { startDeadline } from "./deadline.ts";
 import type { Ewma } from "./estimate.ts";
 import type { Admission, StartGate } from "./gate.ts";
 import { decide, type PoolSnapshot } from "./policy.ts";
-import type { FunctionResponse, HotContainer, Invocation, Launcher, LogSink } from "./types.ts";
+import type { FunctionResponse, HotContainer, Invocation, Launcher, LogSink, StartSteps } from "./types.ts";
 import { WaitQueue } from "./waiters.ts";
 
 type SlotState = "starting" | "idle" | "busy" | "gone";
@@ -53,6 +53,8 @@ export type GoneReason = "idle" | "evicted" | "retired" | "broken" | "exited";
 export interface PoolObserver {
   launched(fn: FnLabels, reason: string): void;
   ready(fn: FnLabels, coldStartMs: number): void;
+  /** A container started; how long each step took (all functions together). */
+  started(steps: StartSteps): void;
   startFailed(fn: FnLabels, err: unknown): void;
   gone(fn: FnLabels, why: GoneReason): void;
   waited(fn: FnLabels, ms: number, priority: Invocation["priority"]): void;
@@ -294,6 +296,7 @@ export class Pool {
       const coldMs = performance.now() - began;
       this.deps.coldStart.add(coldMs);
       this.deps.observer.ready(this.labels, coldMs);
+      this.deps.observer.started(slot.hot.startSteps);
       this.everReady = true;
       void slot.hot.exited.then(() => {
         if (slot.state !== "gone" && slot.state !== "busy") this.destroy(slot, "exited");

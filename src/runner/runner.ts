@@ -109,9 +109,10 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
     // The route's timeout bounds the run, not Docker's container start.
     const deadline = startDeadline(inv.route.timeout, true);
     try {
-      const response = await opts.launcher.runCold(inv, log, deadline.signal, () => {
+      const response = await opts.launcher.runCold(inv, log, deadline.signal, (steps) => {
         admission.started();
         deadline.start();
+        if (steps) opts.observer.started(steps);
       });
       return { response, startedAt };
     } finally {

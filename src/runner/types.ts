@@ -65,8 +65,22 @@ export interface HotContainer {
   readonly healthy: boolean;
   /** Settles when the container has exited for any reason (killed, crashed, OOM). */
   readonly exited: Promise<void>;
+  /** how its start went, step by step */
+  readonly startSteps: StartSteps;
   /** Kills and removes the container and whatever it owns on the host. Idempotent; never rejects. */
   destroy(): Promise<void>;
+}
+
+/** How long each step of a container's start took, ms: what a cold start is made of. */
+export interface StartSteps {
+  /** the image made present (inspect, a pull when one is due) and the container created */
+  create: number;
+  /** stdio attached */
+  attach: number;
+  /** Docker's start: namespaces, cgroups, mounts, the process */
+  start: number;
+  /** from started to ready for calls (http-stream: the socket open); 0 for formats without a handshake */
+  ready?: number;
 }
 
 /** Starts containers for a function; knows the formats and the Docker engine, not the scheduling. */
@@ -84,7 +98,7 @@ export interface Launcher {
    * answer, the container is removed afterwards. Rejects like HotContainer.call. `onStarted` is called
    * once the container has started (or failed to), so the caller can release its start slot.
    */
-  runCold(inv: Invocation, log: LogSink, signal: AbortSignal, onStarted?: () => void): Promise<FunctionResponse>;
+  runCold(inv: Invocation, log: LogSink, signal: AbortSignal, onStarted?: (steps?: StartSteps) => void): Promise<FunctionResponse>;
 }
 
 /** The runner as its callers see it: the sync API path and the async workers. */

@@ -135,9 +135,21 @@ export async function removeContainers(node: string): Promise<void> {
   if (ids.length > 0) Bun.spawnSync(["docker", "rm", "-f", ...ids]);
 }
 
-/** Containers of `node` that exist now, running or not, carrying every `label=value` given. */
+/**
+ * Function containers of `node` that exist now, running or not, carrying every `label=value` given
+ * (not its network namespace holders: see holdersOf).
+ */
 export function containersOf(node: string, ...labels: string[]): string[] {
-  const filters = [`hotfn.node=${node}`, ...labels].flatMap((l) => ["--filter", `label=${l}`]);
-  const ls = Bun.spawnSync(["docker", "ps", "-aq", ...filters]);
+  const holders = new Set(holdersOf(node));
+  return listContainers([`hotfn.node=${node}`, ...labels]).filter((id) => !holders.has(id));
+}
+
+/** The network namespace holders of `node` (hotfn.role=netns). */
+export function holdersOf(node: string): string[] {
+  return listContainers([`hotfn.node=${node}`, "hotfn.role=netns"]);
+}
+
+function listContainers(labels: string[]): string[] {
+  const ls = Bun.spawnSync(["docker", "ps", "-aq", ...labels.flatMap((l) => ["--filter", `label=${l}`])]);
   return ls.stdout.toString().split("\n").filter(Boolean);
 }

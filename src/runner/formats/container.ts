@@ -11,6 +11,7 @@ import { LABEL } from "../../docker/labels.ts";
 import { FunctionFailed, FunctionTimeout, HotfnError, Unavailable } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { App, Route } from "../../model.ts";
+import type { StartSteps } from "../types.ts";
 
 /** What the formats need from the launcher. */
 export interface FormatDeps {
@@ -33,12 +34,14 @@ export interface LaunchOptions {
    * Called once Docker's part is over — started, failed or given up — so the caller can free its
    * start slot: what follows (a function opening its socket) costs the engine nothing.
    */
-  onStarted?: () => void;
+  onStarted?: (steps?: StartSteps) => void;
 }
 
 export interface Running {
   id: string;
   io: ContainerIO;
+  /** create, attach and start, ms */
+  steps: StartSteps;
   /** Settles once the container exited and its output was delivered (or 1 s later). Never rejects. */
   exit: Promise<ExitState>;
 }
@@ -71,6 +74,8 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
   let id: string | undefined;
   let io: ContainerIO | undefined;
   let givenUp = false;
+  const t0 = performance.now();
+  const marks = { created: 0, attached: 0, started: 0 };
   let removed = false;
   const discard = () => {
     io?.close();
@@ -81,10 +86,13 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
 
   const steps = (async () => {
     id = await engine.create(spec);
+    marks.created = performance.now();
     if (givenUp) return;
     io = await engine.attach(id, sinks);
+    marks.attached = performance.now();
     if (givenUp) return;
     await engine.start(id);
+    marks.started = performance.now();
   })();
   let timer: Timer | undefined;
   let onAbort = () => {};
@@ -97,6 +105,7 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
     await Promise.race([steps, giveUp]);
   } catch (err) {
     givenUp = true;
+    opts.onStarted?.();
     discard();
     // A step still in flight may create or attach after this: that is discarded once it settles.
     steps.then(discard, discard);
@@ -104,10 +113,11 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
-    opts.onStarted?.();
   }
+  const stepTimes: StartSteps = { create: marks.created - t0, attach: marks.attached - marks.created, start: marks.started - marks.attached };
+  opts.onStarted?.(stepTimes);
 
-  const started = { id: id!, io: io! };
+  const started = { id: id!, io: io!, steps: stepTimes };
   const exit = engine
     .wait(started.id)
     .catch((): ExitState => ({ exitCode: -1, oomKilled: false }))

@@ -78,6 +78,7 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
   };
 
   let socket: string;
+  const waitFrom = performance.now();
   try {
     await waitForSocket(dir, deps.readyTimeoutMs, signal, () => exitState, route);
     socket = await claimSocket(dir);
@@ -92,6 +93,7 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
       return healthy;
     },
     exited,
+    startSteps: { ...running.steps, ready: performance.now() - waitFrom },
     destroy,
     async call(inv, log, callSignal) {
       if (!healthy) throw new FunctionFailed("the function's container is no longer usable");

@@ -72,6 +72,7 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
   let destroyed: Promise<void> | undefined;
   const container: HotContainer = {
     id,
+    startSteps: { ...running.steps, ready: 0 },
     get healthy() {
       return healthy;
     },

@@ -1,8 +1,8 @@
 /**
- * A build context as a tar stream (POSIX ustar), written entry by entry so that a 100 MB runtime is
- * never held in memory. Written here, not borrowed from dockerode's packer: that one applies the
- * process umask to every mode, and the image's /tmp must stay 1777 — a tmpfs mounted there copies
- * the mode from the image, and functions run as nobody.
+ * An image's files (a build context, an imported root) as a tar stream (POSIX ustar), written entry
+ * by entry so that a 100 MB runtime is never held in memory. Written here, not borrowed from
+ * dockerode's packer: that one applies the process umask to every mode, and the image's /tmp must
+ * stay 1777 — a tmpfs mounted there copies the mode from the image, and functions run as nobody.
  * @module
  */
 import { createReadStream } from "node:fs";
