@@ -8,7 +8,9 @@ import { type Config, isLoopback, VERSION } from "./config.ts";
 import { createEngine } from "./docker/engine.ts";
 import { createImagePolicy } from "./image-policy.ts";
 import type { Logger } from "./log.ts";
+import { fanOut } from "./metrics/fan-out.ts";
 import { createMetrics } from "./metrics/metrics.ts";
+import { createTimeline } from "./metrics/timeline.ts";
 import { createAsyncQueue } from "./queue/async-queue.ts";
 import { createClaims } from "./queue/claims.ts";
 import { createAsyncWorkers } from "./queue/worker.ts";
@@ -44,10 +46,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Metrics read the runner's pools at scrape time, and the runner reports to metrics: bind late.
   let runnerStats: () => RunnerStats = () => ({ gate: { startsInFlight: 0, reservedMiB: 0, waiting: 0 }, pools: [] });
   const metrics = createMetrics(() => runnerStats());
+  const timeline = createTimeline({ runnerStats: () => runnerStats(), log });
   const runner = createRunner({
     launcher,
     log,
-    observer: metrics.observer,
+    observer: fanOut(metrics.observer, timeline.observer),
     mode: config.scaling,
     maxQueueWaitMs: config.maxQueueWaitMs,
     maxWaitMs: config.memoryWaitMs,
@@ -58,6 +61,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   runnerStats = () => runner.stats();
   // A changed or deleted route (or app config) retires the containers built from the old definition.
   store.changes.on((c) => c.kind !== "created" && runner.retire(c.appName, c.path));
+  // A deleted route's timeline goes with it (its calls still finishing may add a few seconds back).
+  store.changes.on((c) => c.kind === "deleted" && timeline.forget(c.appName, c.path));
+  timeline.start();
 
   const claims = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });
   const workers = createAsyncWorkers({
@@ -80,6 +86,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     queue,
     claims,
     metrics,
+    timeline,
     tokens: { apiToken: config.apiToken, workerToken: config.workerToken, invokeToken: config.invokeToken },
     images,
     maxApiBody: config.maxApiBody,
@@ -110,6 +117,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         workers.stop(config.shutdownGraceMs),
         pruner.stop(),
       ]);
+      timeline.stop();
       await runner.stop(left());
       const removed = await launcher.removeAll().catch((err: unknown) => {
         // Docker went away: the next start's reconcile removes what is left (they carry our labels).

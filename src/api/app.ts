@@ -10,6 +10,7 @@ import { TooLarge } from "../errors.ts";
 import type { ImagePolicy } from "../image-policy.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import type { Timeline } from "../metrics/timeline.ts";
 import type { Claims } from "../queue/claims.ts";
 import type { Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
@@ -23,6 +24,7 @@ import { routesApi } from "./routes.ts";
 import { statsApi } from "./stats.ts";
 import { swaggerDocument } from "./swagger.ts";
 import { tasksApi } from "./tasks.ts";
+import { timelineApi } from "./timeline.ts";
 
 export interface ApiOptions {
   /** hotfn's version, as /version and the swagger document state it */
@@ -34,6 +36,7 @@ export interface ApiOptions {
   /** the claim protocol behind /tasks, shared with the in-process workers */
   claims: Claims;
   metrics: Metrics;
+  timeline: Timeline;
   tokens: DoorTokens;
   /** which images routes may use (HOTFN_ALLOWED_IMAGES) */
   images: ImagePolicy;
@@ -81,6 +84,7 @@ export function createApp(opts: ApiOptions) {
   const v1 = new Hono()
     .route("/apps", appsApi(store))
     .route("/apps", statsApi(store, metrics))
+    .route("/", timelineApi(store, opts.timeline))
     .route("/apps", routesApi(store, { maxMemoryMiB: opts.maxMemoryMiB, images: opts.images }))
     .route("/", callsApi(store));
   app.route("/v1", v1);
