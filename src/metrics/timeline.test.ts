@@ -92,6 +92,20 @@ describe("timeline", () => {
     expect(timeline.route("a", "/r", at()).samples.t).toEqual([]);
   });
 
+  it("sends an event once: with the first sample after it, not before", () => {
+    const { timeline, world, tick, advance, at } = setup();
+    world.pools = [pool({ busy: 1 })];
+    tick();
+    const first = at();
+    advance(200);
+    timeline.observer.launched(fn, "no container");
+    // Read between two ticks: the event waits for the next sample, so since=first still finds it then.
+    expect(timeline.route("a", "/r", first).events).toEqual([]);
+    tick();
+    expect(timeline.route("a", "/r", first).events.map((e) => e.reason)).toEqual(["no container"]);
+    expect(timeline.route("a", "/r", at()).events).toEqual([]);
+  });
+
   it("keeps at most `samples` samples and `maxEvents` events per function", () => {
     const { timeline, world, tick } = setup({ samples: 5, maxEvents: 3 });
     world.pools = [pool({ idle: 1 })];

@@ -93,7 +93,10 @@ export interface Timeline {
   stop(): void;
   /** Takes one sample now (what the interval timer does). */
   tick(): void;
-  /** One route's samples and events after `since` (ms since the epoch; all kept when absent). An empty timeline when nothing is kept for it. */
+  /**
+   * One route's samples and events after `since` (ms since the epoch; all kept when absent), events
+   * only up to the newest sample. An empty timeline when nothing is kept for it.
+   */
   route(app: string, route: string, since?: number): RouteTimeline;
   /** The functions with something in the window, busiest first, at most `limit`. */
   overview(limit: number): FunctionSummary[];
@@ -295,7 +298,10 @@ export function createTimeline(opts: TimelineOptions): Timeline {
           out.samples[col].push(i === WAIT_P99 && value === NONE ? null : value);
         });
       }
-      out.events = eventsOf(s).filter((e) => e.t > since && e.t > oldest);
+      // Events up to the last sample only: a poll's `since` (its newest sample) then covers both, and
+      // an event after the last tick comes once, with the next sample, never twice.
+      const until = tick > 0 ? times[tick % samples]! : Number.NEGATIVE_INFINITY;
+      out.events = eventsOf(s).filter((e) => e.t > since && e.t > oldest && e.t <= until);
       return out;
     },
     overview(limit) {
