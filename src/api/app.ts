@@ -25,6 +25,7 @@ import { statsApi } from "./stats.ts";
 import { swaggerDocument } from "./swagger.ts";
 import { tasksApi } from "./tasks.ts";
 import { timelineApi } from "./timeline.ts";
+import { dashboard } from "../ui/dashboard.ts";
 
 export interface ApiOptions {
   /** hotfn's version, as /version and the swagger document state it */
@@ -36,6 +37,7 @@ export interface ApiOptions {
   /** the claim protocol behind /tasks, shared with the in-process workers */
   claims: Claims;
   metrics: Metrics;
+  /** the last minutes of each function's scaling, for the dashboard (/ui) */
   timeline: Timeline;
   tokens: DoorTokens;
   /** which images routes may use (HOTFN_ALLOWED_IMAGES) */
@@ -91,6 +93,8 @@ export function createApp(opts: ApiOptions) {
   const tasks = tasksApi({ claims: opts.claims, calls: store.calls });
   app.route("/tasks", tasks);
   app.route("/v1/tasks", tasks);
+  // The dashboard's page and assets hold no data: it reads everything through /v1 with the user's token.
+  app.route("/ui", dashboard({ version: opts.version }));
   app.route("/r", invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken: doors.carriesHotfnToken }));
 
   app.notFound((c) => {
