@@ -1,6 +1,7 @@
 /**
  * GET /ui: the dashboard, from the executable itself: the page and its assets (the browser modules,
- * transpiled from the embedded TypeScript the first time they are asked for; uPlot and the styles).
+ * transpiled from the embedded TypeScript the first time they are asked for; the styles; uPlot, which
+ * the chart module loads when a chart is first shown).
  * Assets live under a path named by a hash of their content, so a browser may keep them for good.
  * Nothing here holds or shows data, so no token is asked; the page asks /v1 with the user's.
  * @module
@@ -72,7 +73,6 @@ async function buildAssets(version: string) {
     version,
     base: `/ui/assets/${hash}`,
     styles: Object.keys(STYLES),
-    scripts: Object.keys(SCRIPTS),
     modules: Object.keys(CLIENT_MODULES).filter((m) => m !== ENTRY),
     entry: ENTRY,
   });

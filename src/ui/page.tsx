@@ -11,13 +11,12 @@ export interface PageProps {
   /** where the assets are served, e.g. /ui/assets/<hash> */
   base: string;
   styles: string[];
-  scripts: string[];
   modules: string[];
   /** the module that starts the page */
   entry: string;
 }
 
-const Page: FC<PageProps> = ({ version, base, styles, scripts, modules, entry }) => (
+const Page: FC<PageProps> = ({ version, base, styles, modules, entry }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -30,9 +29,6 @@ const Page: FC<PageProps> = ({ version, base, styles, scripts, modules, entry })
       ))}
       {modules.map((m) => (
         <link rel="modulepreload" href={`${base}/${m}`} />
-      ))}
-      {scripts.map((s) => (
-        <script src={`${base}/${s}`} defer />
       ))}
       <script type="module" src={`${base}/${entry}`} />
     </head>

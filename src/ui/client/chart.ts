@@ -37,6 +37,25 @@ interface Samples {
   wait: (number | null)[];
 }
 
+let uplotLoaded: Promise<void> | undefined;
+
+/**
+ * Loads uPlot (a classic script beside these modules) the first time a chart is wanted: the pages
+ * without a chart never pay for evaluating it, which is most of a first page load's script time.
+ */
+export function loadChartLibrary(): Promise<void> {
+  uplotLoaded ??= new Promise<void>((resolve, reject) => {
+    const script = h("script", { src: new URL("./uPlot.iife.min.js", import.meta.url).href });
+    script.addEventListener("load", () => resolve());
+    script.addEventListener("error", () => {
+      uplotLoaded = undefined;
+      reject(new Error("the chart library did not load; reload the page to try again"));
+    });
+    document.head.append(script);
+  });
+  return uplotLoaded;
+}
+
 export interface LiveChart {
   readonly el: HTMLElement;
   /** Adds a timeline the API sent: all it keeps, or what is new since `since`. */
@@ -46,6 +65,7 @@ export interface LiveChart {
   destroy(): void;
 }
 
+/** A chart to add timelines to; call loadChartLibrary() first. */
 export function liveChart(): LiveChart {
   const d: Samples = { t: [], idle: [], busy: [], starting: [], queue: [], callsPerS: [], errorsPerS: [], wait: [] };
   let events: TimelineEvent[] = [];

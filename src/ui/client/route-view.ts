@@ -4,7 +4,7 @@
  * @module
  */
 import { api, type Call, type Route, type RouteTimeline, routeUrl } from "./api.ts";
-import { liveChart } from "./chart.ts";
+import { liveChart, loadChartLibrary } from "./chart.ts";
 import { callDuration, clock, fill, h, message } from "./dom.ts";
 import type { Scope } from "./live.ts";
 import { routeForm } from "./route-form.ts";
@@ -13,7 +13,7 @@ const CALLS_SHOWN = 25;
 
 /** Renders the route's page into `view`; its pollers live in `scope`. `refresh` shows the page anew (after an edit). */
 export async function routeView(view: HTMLElement, scope: Scope, app: string, path: string, refresh: () => void): Promise<void> {
-  const { route } = await api<{ route: Route }>(routeUrl(app, path));
+  const [{ route }] = await Promise.all([api<{ route: Route }>(routeUrl(app, path)), loadChartLibrary()]);
   if (scope.isClosed) return;
 
   const chart = liveChart();
