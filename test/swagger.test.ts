@@ -39,7 +39,7 @@ const SEED_FILE = `${import.meta.dir}/../../shared/api/seed-swagger.yml`;
 const SERVES: Record<string, string> = { "get /v1/apps/{app}/routes/*": "get /v1/apps/{app}/routes/{route}/stats" };
 
 /** Endpoints outside /v1 that the swagger document (basePath /v1) rightly does not list. */
-const OUTSIDE_V1 = new Set(["/", "/version", "/tasks", "/metrics", "/r/*", "/r/{app}/*", "/v1/swagger.json", "/ui", "/ui/assets/{hash}/{name}"]);
+const OUTSIDE_V1 = new Set(["/", "/version", "/tasks", "/metrics", "/r/*", "/r/{app}/*", "/v1/swagger.json", "/ui", "/ui/", "/ui/assets/{hash}/{name}"]);
 
 type Doc = {
   basePath: string;

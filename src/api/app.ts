@@ -95,6 +95,7 @@ export function createApp(opts: ApiOptions) {
   app.route("/v1/tasks", tasks);
   // The dashboard's page and assets hold no data: it reads everything through /v1 with the user's token.
   app.route("/ui", dashboard({ version: opts.version }));
+  app.get("/ui/", (c) => c.redirect("/ui", 301));
   app.route("/r", invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken: doors.carriesHotfnToken }));
 
   app.notFound((c) => {

@@ -9,34 +9,19 @@
  *   (none) → tracked     an observation about it, or a pool of it with containers or waiters, at a tick
  *   tracked → dropped    nothing happened for a whole window; its route was deleted (`forget`); or a
  *                        new function needed its place at `maxFunctions` and it was the quietest
- * Memory is bounded whatever the load: at most `maxFunctions` series, each `samples` rows of seven
- * 16-bit values, `maxEvents` events and a reservoir of WAIT_RESERVOIR waits; plus one shared ring of
- * tick times. Nothing here grows with calls, routes ever created or time.
+ * Memory is bounded whatever the load: at most `maxFunctions` series (1000), each of a fixed size
+ * (timeline-series.ts: `samples` rows of seven 16-bit values, 300 × 14 bytes; a 256-wait reservoir;
+ * `maxEvents` decisions, 100), about 10 KB a function at most, so 10 MB at the bound; plus one ring
+ * of tick times. Nothing here grows with calls, with routes ever created, or with time.
  * @module
  */
 import { Busy } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { GoneReason } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
+import { COLUMNS, type Column, type Live, Series, type TimelineEvent } from "./timeline-series.ts";
 
-/** The columns of a sample, in storage order; also the names the API uses. */
-export const COLUMNS = ["idle", "busy", "starting", "queue", "calls", "errors", "wait_p99_ms"] as const;
-export type Column = (typeof COLUMNS)[number];
-const WIDTH = COLUMNS.length;
-const WAIT_P99 = COLUMNS.indexOf("wait_p99_ms");
-/** Stored for "no call waited in this interval"; real values are clamped below it. */
-const NONE = 0xffff;
-const MAX_VALUE = NONE - 1;
-/** Waits kept per function and interval to take the p99 from (reservoir-sampled beyond). */
-const WAIT_RESERVOIR = 256;
-
-export interface TimelineEvent {
-  /** ms since the epoch */
-  t: number;
-  kind: "launch" | "start_failed" | "gone";
-  /** the policy's rule for a launch; no_room or failed for a failed start; why a container went */
-  reason: string;
-}
+export { COLUMNS, type Column, type TimelineEvent } from "./timeline-series.ts";
 
 export interface RouteTimeline {
   app: string;
@@ -106,39 +91,6 @@ export interface Timeline {
   readonly size: number;
 }
 
-class Series {
-  /** samples × WIDTH values; row `tick % samples` holds that tick's sample */
-  readonly rows: Uint16Array;
-  /** the first tick this series has a row for */
-  readonly firstTick: number;
-  lastActiveTick: number;
-  calls = 0;
-  errors = 0;
-  waits: Float32Array | undefined;
-  waitsSeen = 0;
-  readonly events: TimelineEvent[] = [];
-  /** where the next event goes once `events` is full */
-  eventHead = 0;
-
-  constructor(
-    readonly app: string,
-    readonly route: string,
-    samples: number,
-    tick: number,
-  ) {
-    this.rows = new Uint16Array(samples * WIDTH);
-    this.firstTick = tick;
-    this.lastActiveTick = tick;
-  }
-}
-
-interface Live {
-  idle: number;
-  busy: number;
-  starting: number;
-  queue: number;
-}
-
 export function createTimeline(opts: TimelineOptions): Timeline {
   const intervalMs = opts.intervalMs ?? 1000;
   const samples = opts.samples ?? 300;
@@ -164,53 +116,25 @@ export function createTimeline(opts: TimelineOptions): Timeline {
       for (const e of series) if (!quietest || e[1].lastActiveTick < quietest[1].lastActiveTick) quietest = e;
       if (quietest) series.delete(quietest[0]);
     }
-    s = new Series(app, route, samples, tick + 1);
+    s = new Series(app, route, samples, maxEvents, tick + 1);
     series.set(key, s);
     return s;
   };
 
   const event = (fn: { app: string; route: string }, kind: TimelineEvent["kind"], reason: string) => {
-    const s = track(fn.app, fn.route);
-    const e: TimelineEvent = { t: now(), kind, reason };
-    if (s.events.length < maxEvents) s.events.push(e);
-    else {
-      s.events[s.eventHead] = e;
-      s.eventHead = (s.eventHead + 1) % maxEvents;
-    }
-    s.lastActiveTick = tick + 1;
+    track(fn.app, fn.route).event({ t: now(), kind, reason }, tick + 1);
   };
 
   const observer: RunnerObserver = {
     launched: (fn, reason) => event(fn, "launch", reason),
     startFailed: (fn, err) => event(fn, "start_failed", err instanceof Busy ? "no_room" : "failed"),
     gone: (fn, why: GoneReason) => event(fn, "gone", why),
-    waited(fn, ms) {
-      const s = track(fn.app, fn.route);
-      s.waits ??= new Float32Array(WAIT_RESERVOIR);
-      const seen = s.waitsSeen++;
-      if (seen < WAIT_RESERVOIR) s.waits[seen] = ms;
-      else {
-        // Reservoir sampling (Vitter's algorithm R): every wait of the interval is equally likely kept.
-        const j = Math.floor(Math.random() * (seen + 1));
-        if (j < WAIT_RESERVOIR) s.waits[j] = ms;
-      }
-    },
-    finished(fn, status) {
-      const s = track(fn.app, fn.route);
-      s.calls++;
-      if (status !== "success") s.errors++;
-    },
+    waited: (fn, ms) => track(fn.app, fn.route).waited(ms),
+    finished: (fn, status) => track(fn.app, fn.route).finished(status !== "success"),
     ready: () => {},
     ran: () => {},
     gateWaited: () => {},
     evicted: () => {},
-  };
-
-  const waitP99 = (s: Series): number => {
-    const n = Math.min(s.waitsSeen, WAIT_RESERVOIR);
-    if (n === 0 || !s.waits) return NONE;
-    const kept = s.waits.subarray(0, n).sort();
-    return clamp(kept[Math.ceil(n * 0.99) - 1]!);
   };
 
   const sample = () => {
@@ -226,22 +150,9 @@ export function createTimeline(opts: TimelineOptions): Timeline {
       if (!series.has(key) && l.idle + l.busy + l.starting + l.queue > 0) track(p.app, p.path);
     }
     tick++;
-    const slot = tick % samples;
-    times[slot] = now();
+    times[tick % samples] = now();
     for (const [key, s] of series) {
-      const l = live.get(key);
-      const row = [l?.idle ?? 0, l?.busy ?? 0, l?.starting ?? 0, l?.queue ?? 0, s.calls, s.errors];
-      const base = slot * WIDTH;
-      let active = false;
-      for (let i = 0; i < row.length; i++) {
-        s.rows[base + i] = clamp(row[i]!);
-        if (row[i]! > 0) active = true;
-      }
-      s.rows[base + WAIT_P99] = waitP99(s);
-      s.calls = 0;
-      s.errors = 0;
-      s.waitsSeen = 0;
-      if (active) s.lastActiveTick = tick;
+      s.close(tick, live.get(key));
       if (tick - s.lastActiveTick >= samples) series.delete(key);
     }
   };
@@ -253,8 +164,6 @@ export function createTimeline(opts: TimelineOptions): Timeline {
     for (let k = from; k <= tick; k++) out.push(k);
     return out;
   };
-
-  const eventsOf = (s: Series): TimelineEvent[] => [...s.events.slice(s.eventHead), ...s.events.slice(0, s.eventHead)];
 
   return {
     observer,
@@ -292,16 +201,12 @@ export function createTimeline(opts: TimelineOptions): Timeline {
         const t = times[k % samples]!;
         if (t <= since) continue;
         out.samples.t.push(t);
-        const base = (k % samples) * WIDTH;
-        COLUMNS.forEach((col, i) => {
-          const value = s.rows[base + i]!;
-          out.samples[col].push(i === WAIT_P99 && value === NONE ? null : value);
-        });
+        for (const col of COLUMNS) out.samples[col].push(s.value(k, col));
       }
       // Events up to the last sample only: a poll's `since` (its newest sample) then covers both, and
       // an event after the last tick comes once, with the next sample, never twice.
       const until = tick > 0 ? times[tick % samples]! : Number.NEGATIVE_INFINITY;
-      out.events = eventsOf(s).filter((e) => e.t > since && e.t > oldest && e.t <= until);
+      out.events = s.events().filter((e) => e.t > since && e.t > oldest && e.t <= until);
       return out;
     },
     overview(limit) {
@@ -309,24 +214,23 @@ export function createTimeline(opts: TimelineOptions): Timeline {
       const oldest = now() - samples * intervalMs;
       const summaries: FunctionSummary[] = [];
       for (const s of series.values()) {
-        const latest = (tick % samples) * WIDTH;
         const has = tick >= s.firstTick;
+        const latest = (column: Column) => (has ? (s.value(tick, column) ?? 0) : 0);
         let calls = 0;
         let p99: number | null = null;
         for (let k = Math.max(tick - recent + 1, s.firstTick); k <= tick; k++) {
-          const base = (k % samples) * WIDTH;
-          calls += s.rows[base + COLUMNS.indexOf("calls")]!;
-          const w = s.rows[base + WAIT_P99]!;
-          if (w !== NONE) p99 = Math.max(p99 ?? 0, w);
+          calls += s.value(k, "calls") ?? 0;
+          const w = s.value(k, "wait_p99_ms");
+          if (w !== null) p99 = Math.max(p99 ?? 0, w);
         }
-        const launches = eventsOf(s).filter((e) => e.kind === "launch" && e.t > oldest);
+        const launches = s.events().filter((e) => e.kind === "launch" && e.t > oldest);
         summaries.push({
           app: s.app,
           route: s.route,
-          idle: has ? s.rows[latest]! : 0,
-          busy: has ? s.rows[latest + 1]! : 0,
-          starting: has ? s.rows[latest + 2]! : 0,
-          queue: has ? s.rows[latest + 3]! : 0,
+          idle: latest("idle"),
+          busy: latest("busy"),
+          starting: latest("starting"),
+          queue: latest("queue"),
           calls_per_s: (calls * 1000) / (recent * intervalMs),
           wait_p99_ms: p99,
           launches: launches.length,
@@ -344,8 +248,4 @@ export function createTimeline(opts: TimelineOptions): Timeline {
       return series.size;
     },
   };
-}
-
-function clamp(n: number): number {
-  return Math.min(MAX_VALUE, Math.max(0, Math.round(n)));
 }

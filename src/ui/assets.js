@@ -4,6 +4,7 @@ import api from "./client/api.ts" with { type: "text" };
 import app from "./client/app.ts" with { type: "text" };
 import appView from "./client/app-view.ts" with { type: "text" };
 import chart from "./client/chart.ts" with { type: "text" };
+import chartMarks from "./client/chart-marks.ts" with { type: "text" };
 import dom from "./client/dom.ts" with { type: "text" };
 import live from "./client/live.ts" with { type: "text" };
 import overview from "./client/overview.ts" with { type: "text" };
@@ -18,6 +19,7 @@ export const CLIENT_MODULES = {
   "app.ts": app,
   "app-view.ts": appView,
   "chart.ts": chart,
+  "chart-marks.ts": chartMarks,
   "dom.ts": dom,
   "live.ts": live,
   "overview.ts": overview,

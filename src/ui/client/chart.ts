@@ -1,26 +1,14 @@
 /**
  * A function's live chart: two uPlot charts on one time axis (the cursor moves on both) — containers
  * by state, stacked, with the queue; calls/s, failures/s and wait p99 — with the scaler's decisions
- * drawn on both as marks (a launch: a solid line, its reason written along it; a failed start: red;
+ * drawn on both as marks (a launch: a solid line, its reason written beside it; a failed start: red;
  * a container gone: dashed), a readout of the latest figures and the decisions as a list.
  * Samples are added as they arrive; only the last window (the API's, five minutes) is kept.
  * @module
  */
 import type { RouteTimeline, TimelineEvent } from "./api.ts";
+import { COLOR, drawMarks } from "./chart-marks.ts";
 import { clock, duration, fill, h } from "./dom.ts";
-
-const COLOR = {
-  idle: "#a8dadc",
-  starting: "#f4a261",
-  busy: "#1d6fa5",
-  queue: "#c1121f",
-  calls: "#2a9d8f",
-  errors: "#e63946",
-  wait: "#7b2cbf",
-  launch: "#2a9d8f",
-  start_failed: "#c1121f",
-  gone: "#8d99ae",
-} as const;
 
 const DECISIONS_SHOWN = 40;
 const MIN_SPAN_S = 60;
@@ -82,7 +70,7 @@ export function liveChart(): LiveChart {
     h("h3", null, "Scaling, live"),
     readout,
     plots,
-    h("p", { class: "legend-marks muted" }, mark("launch", "launch (reason along the line)"), mark("start_failed", "start failed"), mark("gone", "container gone")),
+    h("p", { class: "legend-marks muted" }, mark("launch", "launch (its reason beside it)"), mark("start_failed", "start failed"), mark("gone", "container gone")),
     h("h3", null, "Scaler decisions"),
     decisions,
   );
@@ -92,43 +80,6 @@ export function liveChart(): LiveChart {
   });
   resize.observe(plots);
   const plotWidth = () => Math.max(320, plots.clientWidth);
-
-  /** The decision marks, drawn after the series on every redraw. */
-  const drawMarks = (labelled: boolean) => (u: uPlot) => {
-    const { ctx, bbox } = u;
-    const dpr = devicePixelRatio;
-    let lastLabelX = Number.NEGATIVE_INFINITY;
-    ctx.save();
-    ctx.font = `${10 * dpr}px system-ui, sans-serif`;
-    for (const e of events) {
-      const x = Math.round(u.valToPos(e.t / 1000, "x", true));
-      if (x < bbox.left || x > bbox.left + bbox.width) continue;
-      ctx.strokeStyle = COLOR[e.kind];
-      ctx.fillStyle = COLOR[e.kind];
-      ctx.lineWidth = (e.kind === "launch" ? 1.5 : 1) * dpr;
-      ctx.setLineDash(e.kind === "gone" ? [3 * dpr, 3 * dpr] : []);
-      ctx.beginPath();
-      ctx.moveTo(x, bbox.top);
-      ctx.lineTo(x, bbox.top + bbox.height);
-      ctx.stroke();
-      if (e.kind !== "launch") continue;
-      ctx.beginPath();
-      ctx.moveTo(x - 4 * dpr, bbox.top);
-      ctx.lineTo(x + 4 * dpr, bbox.top);
-      ctx.lineTo(x, bbox.top + 6 * dpr);
-      ctx.fill();
-      // The reason along the line, unless the last label is too close to read both.
-      if (labelled && x - lastLabelX > 13 * dpr) {
-        ctx.save();
-        ctx.translate(x + 3 * dpr, bbox.top + 8 * dpr);
-        ctx.rotate(Math.PI / 2);
-        ctx.fillText(fitText(ctx, e.reason, bbox.height - 12 * dpr), 0, 0);
-        ctx.restore();
-        lastLabelX = x;
-      }
-    }
-    ctx.restore();
-  };
 
   const xScale: uPlot.Scale = {
     time: true,
@@ -163,7 +114,7 @@ export function liveChart(): LiveChart {
           { points: noPoints, label: "busy", scale: "n", stroke: COLOR.busy, fill: COLOR.busy, paths: stepped, value: value((i) => d.busy[i] ?? null) },
           { points: noPoints, label: "queue", scale: "q", stroke: COLOR.queue, width: 2, paths: stepped },
         ],
-        hooks: { draw: [drawMarks(true)] },
+        hooks: { draw: [drawMarks(() => events, true)] },
       },
       containersData(),
       plots,
@@ -180,7 +131,7 @@ export function liveChart(): LiveChart {
           { points: noPoints, label: "failed/s", scale: "n", stroke: COLOR.errors, paths: stepped },
           { points: noPoints, label: "wait p99", scale: "ms", stroke: COLOR.wait, width: 2, value: value((i) => d.wait[i] ?? null, " ms") },
         ],
-        hooks: { draw: [drawMarks(false)] },
+        hooks: { draw: [drawMarks(() => events, false)] },
       },
       callsData(),
       plots,
@@ -265,14 +216,6 @@ export function liveChart(): LiveChart {
       charts = [];
     },
   };
-}
-
-/** `text`, cut with an ellipsis to fit `width` canvas pixels. */
-function fitText(ctx: CanvasRenderingContext2D, text: string, width: number): string {
-  if (ctx.measureText(text).width <= width) return text;
-  let n = text.length;
-  while (n > 1 && ctx.measureText(`${text.slice(0, n)}…`).width > width) n--;
-  return `${text.slice(0, n)}…`;
 }
 
 /** The same decision for the same reason within one second, as one line with a count. */
