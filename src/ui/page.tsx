@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The dashboard's one page, rendered on the server with Hono's JSX: the frame (header, token field,
  * apps, the view) and the assets that fill it. It holds no data: the browser code reads everything
