@@ -4,7 +4,7 @@
  * @module
  */
 import { api, type FunctionSummary } from "./api.ts";
-import { clock, duration, fill, h } from "./dom.ts";
+import { clock, duration, fill, h, message } from "./dom.ts";
 import type { Scope } from "./live.ts";
 
 export function overview(view: HTMLElement, scope: Scope): void {
@@ -24,8 +24,15 @@ export function overview(view: HTMLElement, scope: Scope): void {
       rows,
     ),
   );
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  view.append(error);
+  const failed = (err: unknown) => {
+    error.textContent = `Not updating: ${message(err)}`;
+    error.hidden = false;
+  };
   scope.every(1000, async () => {
     const { functions } = await api<{ functions: FunctionSummary[] }>("/v1/timeline?limit=30");
+    error.hidden = true;
     if (functions.length === 0) return fill(rows, h("tr", null, h("td", { colspan: 9, class: "muted" }, "No function has run in the last five minutes.")));
     fill(
       rows,
@@ -45,5 +52,5 @@ export function overview(view: HTMLElement, scope: Scope): void {
         ),
       ),
     );
-  });
+  }, failed);
 }

@@ -85,7 +85,19 @@ export async function routeView(view: HTMLElement, scope: Scope, app: string, pa
     if (!scope.isClosed) chart.add(res.timeline);
   };
 
-  scope.every(1000, pollTimeline);
+  const chartError = h("p", { class: "error", role: "alert", hidden: true });
+  chart.el.prepend(chartError);
+  scope.every(
+    1000,
+    async () => {
+      await pollTimeline();
+      chartError.hidden = true;
+    },
+    (err) => {
+      chartError.textContent = `The chart is not updating: ${message(err)}`;
+      chartError.hidden = false;
+    },
+  );
   scope.every(2000, pollCalls, (err) => {
     callsError.textContent = message(err);
     callsError.hidden = false;
