@@ -1,6 +1,7 @@
 /**
  * The HTTP application: request ids, the doors' credentials, body limits, the v1 routers, /r/
- * invocation, and the one error handler. Built from its dependencies; holds no state of its own.
+ * invocation, the dashboard (/ui), and the one error handler. Built from its dependencies; holds no
+ * state of its own.
  * @module
  */
 import { Hono } from "hono";
@@ -14,6 +15,7 @@ import type { Timeline } from "../metrics/timeline.ts";
 import type { Claims } from "../queue/claims.ts";
 import type { Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
+import { dashboard } from "../ui/dashboard.ts";
 import { allowedMethods } from "./allow.ts";
 import { appsApi } from "./apps.ts";
 import { createDoors, type DoorTokens } from "./auth.ts";
@@ -25,7 +27,6 @@ import { statsApi } from "./stats.ts";
 import { swaggerDocument } from "./swagger.ts";
 import { tasksApi } from "./tasks.ts";
 import { timelineApi } from "./timeline.ts";
-import { dashboard } from "../ui/dashboard.ts";
 
 export interface ApiOptions {
   /** hotfn's version, as /version and the swagger document state it */
