@@ -9,11 +9,12 @@ import { createEngine } from "./docker/engine.ts";
 import { createImagePolicy } from "./image-policy.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics/metrics.ts";
+import { createTimeline } from "./metrics/timeline.ts";
 import { createAsyncQueue } from "./queue/async-queue.ts";
 import { createClaims } from "./queue/claims.ts";
 import { createAsyncWorkers } from "./queue/worker.ts";
 import { createLauncher, type HotfnLauncher } from "./runner/launcher.ts";
-import { createRunner, type RunnerStats } from "./runner/runner.ts";
+import { createRunner } from "./runner/runner.ts";
 import { openStore } from "./store/index.ts";
 import { createPruner } from "./store/retention.ts";
 
@@ -49,13 +50,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   await reconcile(engine, launcher, config, log);
 
-  // Metrics read the runner's pools at scrape time, and the runner reports to metrics: bind late.
-  let runnerStats: () => RunnerStats = () => ({ gate: { startsInFlight: 0, reservedMiB: 0, waiting: 0 }, pools: [] });
-  const metrics = createMetrics(() => runnerStats());
   const runner = createRunner({
     launcher,
     log,
-    observer: metrics.observer,
     mode: config.scaling,
     maxQueueWaitMs: config.maxQueueWaitMs,
     maxWaitMs: config.memoryWaitMs,
@@ -63,13 +60,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     maxMemoryMiB: config.maxMemoryMiB,
     callLogMax: config.callLogMax,
   });
-  runnerStats = () => runner.stats();
+  // The readers of what the runner observes: they read its stats and subscribe to its reports.
+  const metrics = createMetrics(() => runner.stats());
+  const timeline = createTimeline({ runnerStats: () => runner.stats(), log });
+  runner.observe(metrics.observer);
+  runner.observe(timeline.observer);
   // A changed or deleted route (or app config) retires the containers built from the old definition;
-  // a deleted one also takes its figures along (a call still finishing on it may add a few back).
+  // a deleted one also takes its figures and its timeline along (a call still finishing on it may
+  // add a few back).
   store.changes.on((c) => {
     if (c.kind !== "created") runner.retire(c.appName, c.path);
-    if (c.kind === "deleted") void metrics.forget(c.appName, c.path);
+    if (c.kind !== "deleted") return;
+    void metrics.forget(c.appName, c.path);
+    timeline.forget(c.appName, c.path);
   });
+  timeline.start();
 
   const claims = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: config.asyncLeaseMs });
   const workers = createAsyncWorkers({
@@ -92,6 +97,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     queue,
     claims,
     metrics,
+    timeline,
     tokens: { apiToken: config.apiToken, workerToken: config.workerToken, invokeToken: config.invokeToken },
     images,
     maxApiBody: config.maxApiBody,
@@ -123,6 +129,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         workers.stop(config.shutdownGraceMs),
         pruner.stop(),
       ]);
+      timeline.stop();
       await runner.stop(left());
       // No new holder after this; removeAll then takes every container, holders included.
       await engine.close();

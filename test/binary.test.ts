@@ -1,7 +1,8 @@
 /**
  * The single executable: `bun run build` writes dist/hotfn; a copy of it alone in an empty directory
  * (no node_modules anywhere above it, no NODE_PATH) starts, serves the API, writes its database to
- * ./data/hotfn.db of that directory — libSQL's native addon is inside — and stops cleanly.
+ * ./data/hotfn.db of that directory — libSQL's native addon is inside —, serves the dashboard and its
+ * embedded assets at /ui, and stops cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -19,7 +20,7 @@ function newestSource(): number {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(".ts") || e.name.endsWith(".json")) files.push(p);
+      else if (/\.(ts|tsx|js|json|css)$/.test(e.name)) files.push(p);
     }
   };
   walk(join(ROOT, "src"));
@@ -70,6 +71,20 @@ describe("dist/hotfn", () => {
       expect(created.status).toBe(200);
       expect((await s.json("/v1/apps/from-binary/routes/fn")).body.route.path).toBe("/fn");
       expect((await s.json("/v1/swagger.json")).status).toBe(200);
+      // The dashboard and every asset it names are inside the binary.
+      const ui = await s.fetch("/ui");
+      expect(ui.status).toBe(200);
+      const html = await ui.text();
+      expect(html).toContain("hotfn dashboard");
+      const assets = [...html.matchAll(/(?:href|src)="(\/ui\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+      const entry = assets.find((a) => a.endsWith("/app.ts"));
+      expect(entry).toBeDefined();
+      // uPlot is loaded by the chart module when a chart is first shown, from beside it.
+      for (const a of [...assets, entry!.replace(/app\.ts$/, "uPlot.iife.min.js")]) {
+        const res = await s.fetch(a);
+        expect(res.status, a).toBe(200);
+        expect((await res.text()).length, a).toBeGreaterThan(100);
+      }
     } finally {
       expect(await s.stop()).toBe(0);
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { createRoute, eventually, img, invoke } from "./helpers/fixtures.ts";
+import { createRoute, eventually, expectNoNetwork, img, invoke } from "./helpers/fixtures.ts";
 import { ensureImages } from "./helpers/images.ts";
 import { containersOf, startServer, type TestServer } from "./helpers/server.ts";
 
@@ -89,7 +89,7 @@ describe("container safety", () => {
     expect((await invoke(s, "safe", "/f", { body: "x" })).status).toBe(200);
     const [id] = containersOf(s.node, "hotfn.app=safe");
     const c = inspect(id!);
-    expect(c.HostConfig.NetworkMode).toBe("none");
+    expectNoNetwork(s.node, c);
     expect(c.HostConfig.CapDrop).toContain("ALL");
     expect(c.HostConfig.SecurityOpt).toContain("no-new-privileges");
     expect(c.HostConfig.PidsLimit).toBeGreaterThan(0);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
-import { createRoute, invoke } from "./helpers/fixtures.ts";
+import { createRoute, expectNoNetwork, inspectContainer, invoke } from "./helpers/fixtures.ts";
 import { containersOf, startServer, type TestServer } from "./helpers/server.ts";
 
 const T = 60_000;
@@ -40,24 +40,7 @@ async function whoami(path: string) {
 function inspect(route: string): any {
   const [id] = containersOf(s.node, `hotfn.route=${route}`);
   expect(id, `a container of ${route}`).toBeDefined();
-  return inspectId(id!);
-}
-
-const inspectId = (id: string): any => JSON.parse(Bun.spawnSync(["docker", "inspect", id]).stdout.toString())[0];
-
-/**
- * The container has no network: its own empty namespace (`none`), or that of one of this node's
- * namespace holders, itself `none` — which it shares with no other running function.
- */
-function expectNoNetwork(c: any): void {
-  const mode: string = c.HostConfig.NetworkMode;
-  if (mode === "none") return;
-  expect(mode).toStartWith("container:");
-  const holder = inspectId(mode.slice("container:".length));
-  expect(holder.Config.Labels).toMatchObject({ "hotfn.node": s.node, "hotfn.role": "netns" });
-  expect(holder.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], ReadonlyRootfs: true });
-  const sharers = containersOf(s.node).map(inspectId).filter((o) => o.State.Running && o.HostConfig.NetworkMode === mode);
-  expect(sharers.map((o) => o.Id)).toEqual([c.Id]);
+  return inspectContainer(id!);
 }
 
 describe("container lockdown", () => {
@@ -82,7 +65,7 @@ describe("container lockdown", () => {
       MemorySwap: 256 * 1024 * 1024,
     });
     expect(c.HostConfig.Tmpfs["/tmp"]).toContain("size=256m");
-    expectNoNetwork(c);
+    expectNoNetwork(s.node, c);
   }, T);
 
   it("locks down a one-call (default format) container the same way", async () => {
@@ -98,7 +81,7 @@ describe("container lockdown", () => {
     expect(await whoami("/as-root")).toMatchObject({ uid: 0, rootWritable: false, tmpWritable: true });
     const root = inspect("/as-root");
     expect(root.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ["ALL"] });
-    expectNoNetwork(root);
+    expectNoNetwork(s.node, root);
   }, T);
 
   it("refuses a route user that Docker could not read", async () => {

@@ -1,6 +1,7 @@
 /**
  * The HTTP application: request ids, the doors' credentials, body limits, the v1 routers, /r/
- * invocation, and the one error handler. Built from its dependencies; holds no state of its own.
+ * invocation, the dashboard (/ui), and the one error handler. Built from its dependencies; holds no
+ * state of its own.
  * @module
  */
 import { Hono } from "hono";
@@ -10,9 +11,11 @@ import { TooLarge } from "../errors.ts";
 import type { ImagePolicy } from "../image-policy.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import type { Timeline } from "../metrics/timeline.ts";
 import type { Claims } from "../queue/claims.ts";
 import type { Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
+import { dashboard } from "../ui/dashboard.ts";
 import { allowedMethods } from "./allow.ts";
 import { appsApi } from "./apps.ts";
 import { createDoors, type DoorTokens } from "./auth.ts";
@@ -24,6 +27,7 @@ import { routesApi } from "./routes.ts";
 import { statsApi } from "./stats.ts";
 import { swaggerDocument } from "./swagger.ts";
 import { tasksApi } from "./tasks.ts";
+import { timelineApi } from "./timeline.ts";
 
 export interface ApiOptions {
   /** hotfn's version, as /version and the swagger document state it */
@@ -35,6 +39,8 @@ export interface ApiOptions {
   /** the claim protocol behind /tasks, shared with the in-process workers */
   claims: Claims;
   metrics: Metrics;
+  /** the last minutes of each function's scaling, for the dashboard (/ui) */
+  timeline: Timeline;
   tokens: DoorTokens;
   /** which images routes may use (HOTFN_ALLOWED_IMAGES) */
   images: ImagePolicy;
@@ -84,6 +90,7 @@ export function createApp(opts: ApiOptions) {
   const v1 = new Hono()
     .route("/apps", appsApi(store))
     .route("/apps", statsApi(store, metrics))
+    .route("/", timelineApi(store, opts.timeline))
     .route("/apps", routesApi(store, { maxMemoryMiB: opts.maxMemoryMiB, images: opts.images }))
     .route("/", callsApi(store));
   if (opts.debugHeap) v1.route("/debug", debugApi());
@@ -91,6 +98,9 @@ export function createApp(opts: ApiOptions) {
   const tasks = tasksApi({ claims: opts.claims, calls: store.calls });
   app.route("/tasks", tasks);
   app.route("/v1/tasks", tasks);
+  // The dashboard's page and assets hold no data: it reads everything through /v1 with the user's token.
+  app.route("/ui", dashboard({ version: opts.version }));
+  app.get("/ui/", (c) => c.redirect("/ui", 301));
   app.route("/r", invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnToken: doors.carriesHotfnToken }));
 
   app.notFound((c) => {

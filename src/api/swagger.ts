@@ -7,7 +7,9 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { CALL_STATUSES } from "../model.ts";
+import { COLUMNS } from "../metrics/timeline.ts";
 import { App, AppWrapper, Route, RouteWrapper } from "./schemas.ts";
+import { MAX_OVERVIEW } from "./timeline.ts";
 
 type Method = "get" | "post" | "patch" | "delete" | "put";
 
@@ -44,6 +46,18 @@ export const ENDPOINTS: Record<string, Partial<Record<Method, Op>>> = {
   "/apps/{app}/routes/{route}/stats": {
     get: { summary: "The scaling figures of a route's function (the same ones /metrics exports).", params: ["app", "route"], ok: "RouteStats", errors: [404] },
   },
+  "/apps/{app}/routes/{route}/timeline": {
+    get: {
+      summary: "The last minutes of a route's function, one sample a second: containers by state, queue length, calls and failures, wait p99; and the scaler's recent decisions (launches with their reasons, failed starts, containers gone). `since` sends only what is newer.",
+      params: ["app", "route"],
+      ok: "RouteTimelineWrapper",
+      errors: [400, 404],
+      query: ["since"],
+    },
+  },
+  "/timeline": {
+    get: { summary: "The functions at work: containers, queue, calls/s, wait p99 and launches of each function active in the last minutes, busiest first.", ok: "FunctionsAtWork", errors: [400], query: ["limit"] },
+  },
   "/calls/{call}": { get: { summary: "Get a call.", params: ["call"], ok: "CallWrapper", errors: [404] } },
   "/calls/{call}/output": { get: { summary: "Get an async call's recorded output (the function's answer body).", params: ["call"], ok: null, errors: [404] } },
   "/calls/{call}/log": { get: { summary: "Get a call's log (stderr).", params: ["call"], ok: "LogWrapper", errors: [404] } },
@@ -64,6 +78,8 @@ const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
 const obj = (properties: Record<string, unknown>, required?: string[]) => ({ type: "object", properties, ...(required ? { required } : {}) });
 const str = { type: "string" };
 const time = { type: "string", format: "date-time" };
+const int = { type: "integer" };
+const series = (type: string, description?: string) => ({ type: "array", items: { type }, ...(description ? { description } : {}) });
 
 const definitions = {
   App: schema(App),
@@ -73,6 +89,36 @@ const definitions = {
   AppsWrapper: obj({ apps: { type: "array", items: ref("App") }, next_cursor: str }, ["apps"]),
   RoutesWrapper: obj({ routes: { type: "array", items: ref("Route") }, next_cursor: str }, ["routes"]),
   RouteStats: obj({ stats: { type: "object", additionalProperties: true } }, ["stats"]),
+  RouteTimelineWrapper: obj(
+    {
+      timeline: obj(
+        {
+          app: str,
+          route: str,
+          interval_ms: int,
+          window_s: int,
+          now: int,
+          samples: obj(
+            Object.fromEntries([["t", series("integer", "when each interval ended, ms since the epoch")], ...COLUMNS.map((c) => [c, series(c === "wait_p99_ms" ? "number" : "integer", c === "wait_p99_ms" ? "null when no call waited" : undefined)])]),
+            ["t", ...COLUMNS],
+          ),
+          events: { type: "array", items: ref("TimelineEvent") },
+        },
+        ["app", "route", "interval_ms", "window_s", "now", "samples", "events"],
+      ),
+    },
+    ["timeline"],
+  ),
+  TimelineEvent: obj({ t: int, kind: { type: "string", enum: ["launch", "start_failed", "gone"] }, reason: str }, ["t", "kind", "reason"]),
+  FunctionsAtWork: obj(
+    {
+      functions: {
+        type: "array",
+        items: obj({ app: str, route: str, idle: int, busy: int, starting: int, queue: int, calls_per_s: { type: "number" }, wait_p99_ms: { type: "number" }, launches: int, last_launch: ref("TimelineEvent") }),
+      },
+    },
+    ["functions"],
+  ),
   Call: obj({ id: str, status: { type: "string", enum: [...CALL_STATUSES] }, app_name: str, path: str, created_at: time, started_at: time, completed_at: time, error: str, attempts: { type: "integer" } }),
   CallWrapper: obj({ call: ref("Call") }, ["call"]),
   CallsWrapper: obj({ calls: { type: "array", items: ref("Call") }, next_cursor: str }, ["calls"]),
@@ -103,6 +149,8 @@ const QUERY: Record<string, object> = {
   per_page: { name: "per_page", in: "query", type: "integer", minimum: 1, maximum: 100, default: 30 },
   cursor: { name: "cursor", in: "query", type: "string", description: "next_cursor of the previous page" },
   status: { name: "status", in: "query", type: "string", enum: [...CALL_STATUSES] },
+  since: { name: "since", in: "query", type: "integer", description: "ms since the epoch: only samples and events after it" },
+  limit: { name: "limit", in: "query", type: "integer", minimum: 1, maximum: MAX_OVERVIEW, default: 20 },
 };
 
 /** The Swagger 2.0 document served at /v1/swagger.json. */

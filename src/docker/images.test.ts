@@ -73,4 +73,24 @@ describe("createImageResolver", () => {
     await resolve("img");
     expect(pulls).toBe(2);
   });
+
+  it("asks the engine about a present image once for a few seconds of starts, and again when it was missing", async () => {
+    let inspects = 0;
+    let present = false;
+    const resolve = createImageResolver(
+      {
+        inspect: async () => {
+          inspects++;
+          return present ? { user: "" } : Promise.reject(notFound());
+        },
+        pull: async () => void (present = true),
+      },
+      "missing",
+    );
+    await resolve("img");
+    expect(inspects).toBe(2); // missing, then present after the pull
+    await resolve("img");
+    await resolve("img");
+    expect(inspects).toBe(2);
+  });
 });

@@ -24,9 +24,28 @@ export interface ImageOps {
   pull(image: string): Promise<void>;
 }
 
-/** Returns `resolve(image)`: the image's facts once it is present as `policy` wants, pulling at most once at a time. */
+/**
+ * How long an image found present is taken to stay so without asking the engine again: every
+ * container start asked it once (a few ms of a cold start), and an image changes far less often.
+ */
+const PRESENT_MS = 5000;
+/** Images remembered at most; the oldest answer goes first. */
+const REMEMBERED = 1000;
+
+/**
+ * Returns `resolve(image)`: the image's facts once it is present as `policy` wants, pulling at most
+ * once at a time. A present image's facts are reused for a few seconds (not with `always`).
+ */
 export function createImageResolver(ops: ImageOps, policy: PullPolicy): (image: string) => Promise<ImageFacts> {
   const pulls = new Map<string, Promise<void>>();
+  const present = new Map<string, { facts: ImageFacts; at: number }>();
+  const inspect = async (image: string): Promise<ImageFacts> => {
+    const facts = await ops.inspect(image);
+    present.delete(image);
+    present.set(image, { facts, at: performance.now() });
+    if (present.size > REMEMBERED) present.delete(present.keys().next().value!);
+    return facts;
+  };
 
   const pullOnce = (image: string): Promise<void> => {
     let pull = pulls.get(image);
@@ -44,13 +63,15 @@ export function createImageResolver(ops: ImageOps, policy: PullPolicy): (image: 
       const what = policy === "always" ? "could not be pulled (HOTFN_PULL=always)" : "is not present on this node and could not be pulled";
       throw new FunctionFailed(`image ${image} ${what}; hotfn's log has the registry's answer`, { cause: err });
     }
-    return ops.inspect(image);
+    return inspect(image);
   };
 
   return async (image) => {
     if (policy === "always") return pulled(image);
+    const known = present.get(image);
+    if (known !== undefined && performance.now() - known.at < PRESENT_MS) return known.facts;
     try {
-      return await ops.inspect(image);
+      return await inspect(image);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -12,6 +12,7 @@ import { startDeadline } from "./deadline.ts";
 import { Ewma } from "./estimate.ts";
 import { createStartGate, type GateStats, type StartGate } from "./gate.ts";
 import { createLogBuffer } from "./log-buffer.ts";
+import { createObserverHub } from "./observers.ts";
 import { type FnLabels, Pool, type PoolObserver, type PoolStats } from "./pool.ts";
 import type { Invocation, Launcher, RunOutcome, Runner } from "./types.ts";
 
@@ -29,7 +30,6 @@ export interface RunnerObserver extends PoolObserver {
 export interface RunnerOptions {
   launcher: Launcher;
   log: Logger;
-  observer: RunnerObserver;
   mode: "adaptive" | "naive";
   maxQueueWaitMs: number;
   maxWaitMs: number;
@@ -44,10 +44,15 @@ export interface RunnerStats {
 }
 
 export interface HotfnRunner extends Runner {
+  /** What the pools and the start gate hold now. */
   stats(): RunnerStats;
+  /** Subscribes a reader to every observation the runner makes; returns the unsubscribe. */
+  observe(observer: RunnerObserver): () => void;
 }
 
 export function createRunner(opts: RunnerOptions): HotfnRunner {
+  const hub = createObserverHub();
+  const { observer } = hub;
   const pools = new Map<string, Pool>();
   /** pools retired but still serving their last calls */
   const retiring = new Set<Pool>();
@@ -65,7 +70,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
       freed += p.evict(slot);
       count++;
     }
-    if (count > 0) opts.observer.evicted(count);
+    if (count > 0) observer.evicted(count);
     return freed;
   };
 
@@ -75,7 +80,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
     maxStarts: opts.mode === "naive" ? Number.MAX_SAFE_INTEGER : opts.maxConcurrentStarts,
     maxMemoryMiB: opts.maxMemoryMiB,
     evict,
-    onWait: (ms) => opts.observer.gateWaited(ms),
+    onWait: (ms) => observer.gateWaited(ms),
   });
 
   const estimate = (map: Map<string, Ewma>, key: string, seed: number) => {
@@ -92,7 +97,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
         launcher: opts.launcher,
         gate,
         log: opts.log,
-        observer: opts.observer,
+        observer,
         coldStart: estimate(coldStarts, route.image, COLD_START_SEED_MS),
         mode: opts.mode,
         maxQueueWaitMs: opts.maxQueueWaitMs,
@@ -112,7 +117,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
       const response = await opts.launcher.runCold(inv, log, deadline.signal, (steps) => {
         admission.started();
         deadline.start();
-        if (steps) opts.observer.started(steps);
+        if (steps) observer.started(steps);
       });
       return { response, startedAt };
     } finally {
@@ -137,16 +142,16 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
       const fn = { app: inv.app.name, route: inv.route.path };
       try {
         const { response, startedAt } = inv.route.format === "default" ? await runCold(inv, log) : await poolFor(inv.app, inv.route).call(inv, log);
-        opts.observer.finished(fn, "success");
+        observer.finished(fn, "success");
         return { status: "success", response, log, startedAt, completedAt: new Date() };
       } catch (err) {
         if (err instanceof FunctionTimeout || err instanceof FunctionFailed) {
           const status = err instanceof FunctionTimeout ? "timeout" : "error";
-          opts.observer.finished(fn, status);
+          observer.finished(fn, status);
           return { status, error: err, log, startedAt: null, completedAt: new Date() };
         }
-        if (err instanceof Busy) opts.observer.finished(fn, "busy");
-        if (err instanceof Unavailable) opts.observer.finished(fn, "unavailable");
+        if (err instanceof Busy) observer.finished(fn, "busy");
+        if (err instanceof Unavailable) observer.finished(fn, "unavailable");
         throw err;
       } finally {
         sweep();
@@ -175,6 +180,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
     },
 
     stats: () => ({ gate: gate.stats(), pools: [...pools.values(), ...retiring].map((p) => p.stats()) }),
+    observe: (o) => hub.add(o),
   };
 }
 

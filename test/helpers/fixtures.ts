@@ -1,6 +1,6 @@
 /** Small factories for behaviour tests: routes over the API, calls over /r/, waits on conditions. */
 import { expect } from "bun:test";
-import type { TestServer } from "./server.ts";
+import { containersOf, type TestServer } from "./server.ts";
 
 export const img = (name: string) => `hotfn-test/${name}:latest`;
 
@@ -36,4 +36,24 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 1
     if (Date.now() > until) return false;
     await Bun.sleep(every);
   }
+}
+
+/** `docker inspect` of one container. */
+export function inspectContainer(id: string): any {
+  return JSON.parse(Bun.spawnSync(["docker", "inspect", id]).stdout.toString())[0];
+}
+
+/**
+ * `c` (inspected) has no network: its own empty namespace (`none`), or that of one of `node`'s
+ * namespace holders, itself `none`, which no other running function container shares.
+ */
+export function expectNoNetwork(node: string, c: any): void {
+  const mode: string = c.HostConfig.NetworkMode;
+  if (mode === "none") return;
+  expect(mode).toStartWith("container:");
+  const holder = inspectContainer(mode.slice("container:".length));
+  expect(holder.Config.Labels).toMatchObject({ "hotfn.node": node, "hotfn.role": "netns" });
+  expect(holder.HostConfig).toMatchObject({ NetworkMode: "none", CapDrop: ["ALL"], ReadonlyRootfs: true });
+  const sharers = containersOf(node).map(inspectContainer).filter((o) => o.State.Running && o.HostConfig.NetworkMode === mode);
+  expect(sharers.map((o) => o.Id)).toEqual([c.Id]);
 }
