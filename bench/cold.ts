@@ -1,10 +1,11 @@
 /**
  * bench/cold: the first call of a new function, end to end, against `docker create` + `docker start`
  * of the same image with the same isolation (the HostConfig hotfn gave its own container, read back
- * with inspect), both over the engine's API, and what a hotfn cold start is made of, step by step
- * (the `hotfn_start_step_seconds` histogram).
+ * with inspect, with the network as Docker's own `none`), both over the engine's API, and what a
+ * hotfn cold start is made of, step by step (the `hotfn_start_step_seconds` histogram). Rounds are
+ * `--gap-ms` apart: a new function arriving at a server at rest, as a deploy's first call does.
  *
- *   bun bench/cold.ts            # --rounds 10 --image hotfn-test/noop:latest --formats http-stream,http,default
+ *   bun bench/cold.ts            # --rounds 10 --gap-ms 1000 --image hotfn-test/noop:latest --formats http-stream,http,default
  */
 import { parseArgs } from "node:util";
 import { ensureImages } from "../test/helpers/images.ts";
@@ -13,12 +14,14 @@ import { containersOf, percentile, startServer, table, type TestServer } from ".
 const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "10" },
+    "gap-ms": { type: "string", default: "1000" },
     image: { type: "string", default: "hotfn-test/noop:latest" },
     formats: { type: "string", default: "http-stream,http,default" },
     env: { type: "string", default: "" },
   },
 });
 const ROUNDS = Number(values.rounds);
+const GAP_MS = Number(values["gap-ms"]);
 const IMAGE = values.image;
 const FORMATS = values.formats.split(",");
 const EXTRA_ENV = Object.fromEntries(values.env.split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
@@ -61,6 +64,7 @@ try {
     const first: number[] = [];
     const before = await steps(s);
     for (let i = 0; i < ROUNDS; i++) {
+      await Bun.sleep(GAP_MS);
       const path = `/${format}-${i}`;
       await s.json("/v1/apps/cold/routes", { method: "POST", body: { route: { path, image: IMAGE, format, memory: 64 } } });
       const t0 = performance.now();
@@ -83,9 +87,13 @@ try {
     if (id && format !== "default") {
       const info = JSON.parse(Bun.spawnSync(["docker", "inspect", id]).stdout.toString())[0];
       const { Binds: _, ...hostConfig } = info.HostConfig;
+      hostConfig.NetworkMode = "none";
       const config = { Image: IMAGE, Env: info.Config.Env, User: info.Config.User, Labels: { "hotfn.bench": "1" }, HostConfig: hostConfig };
       const raw: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) raw.push(await dockerCreateStart(config));
+      for (let i = 0; i < ROUNDS; i++) {
+        await Bun.sleep(GAP_MS);
+        raw.push(await dockerCreateStart(config));
+      }
       const d = stats(raw);
       rows.push([`docker create + start, same HostConfig (${format})`, d.p50, d.max]);
     }

@@ -5,7 +5,7 @@
  * the same load, and reports calls/s, p50/p90/p99 and hotfn's RSS at the end.
  *
  *   bun bench/latency.ts --bin before=/tmp/hotfn-before/dist/hotfn,after=dist/hotfn \
- *     [--format http-stream] [--connections 1] [--seconds 20] [--warm 5] [--rounds 3]
+ *     [--format http-stream] [--connections 1] [--seconds 20] [--warm 5] [--rounds 3] [--image hotfn-test/echo:latest]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -16,6 +16,7 @@ const { values } = parseArgs({
   options: {
     bin: { type: "string", default: "current=" },
     format: { type: "string", default: "http-stream" },
+    image: { type: "string", default: FN_IMAGE },
     connections: { type: "string", default: "1" },
     seconds: { type: "string", default: "20" },
     warm: { type: "string", default: "5" },
@@ -42,7 +43,7 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   for (const build of BUILDS) {
     const s = await startServer({ bin: build.path });
     try {
-      const r = await s.json("/v1/apps/bench/routes", { method: "POST", body: { route: { path: "/noop", image: FN_IMAGE, format: values.format, memory: 64 } } });
+      const r = await s.json("/v1/apps/bench/routes", { method: "POST", body: { route: { path: "/noop", image: values.image, format: values.format, memory: 64 } } });
       if (r.status !== 200) throw new Error(`route: ${r.status} ${JSON.stringify(r.body)}`);
       const url = `${s.url}/r/bench/noop?payload=x`;
       await (await fetch(url)).arrayBuffer();
