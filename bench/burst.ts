@@ -1,9 +1,10 @@
 /**
  * bench/burst: adaptive vs naive scaling, each scenario on a fresh hotfn over loopback.
- *   (a) a burst of 200 concurrent calls to a 10 ms hot function
+ *   (a) a burst of 200 concurrent calls to a 20 ms hot function
  *   (b) 50 concurrent calls to a 1 s hot function
  *   (c) 1,000 routes, each called once, in waves of 100 concurrent
- * Prints, per mode and scenario: containers started, calls failed, p50/p99/max latency, peak RSS of hotfn.
+ * Prints, per mode and scenario: containers started, calls failed (and the statuses they failed
+ * with), p50/p99/max latency, peak RSS of hotfn.
  *
  *   bun bench/burst.ts [--only a,b,c] [--modes adaptive,naive] [--routes 1000] [--c-wait 60000]
  */
@@ -41,6 +42,8 @@ interface Row {
   started: number;
   startFailures: number;
   failed: number;
+  /** how the failed calls failed: status code (or "error") → count */
+  failures: string;
   p50: number;
   p99: number;
   max: number;
@@ -48,7 +51,20 @@ interface Row {
   rss: number;
 }
 
-async function scenario(mode: "adaptive" | "naive", name: string, env: Record<string, string>, body: (s: TestServer) => Promise<{ latencies: number[]; failed: number; wallMs: number }>): Promise<Row> {
+interface Outcome {
+  latencies: number[];
+  failed: number;
+  statuses: Record<string, number>;
+  wallMs: number;
+}
+
+const failuresOf = (statuses: Record<string, number>) =>
+  Object.entries(statuses)
+    .filter(([status]) => !status.startsWith("2"))
+    .map(([status, n]) => `${n}×${status}`)
+    .join(" ") || "-";
+
+async function scenario(mode: "adaptive" | "naive", name: string, env: Record<string, string>, body: (s: TestServer) => Promise<Outcome>): Promise<Row> {
   const s = await startServer({ env: { HOTFN_SCALING: mode, ...env } });
   try {
     const r = await body(s);
@@ -63,6 +79,7 @@ async function scenario(mode: "adaptive" | "naive", name: string, env: Record<st
       started: (await metricSum(s, "hotfn_cold_start_seconds_count")) + (await metricSum(s, "hotfn_start_failures_total", 'reason="failed"')),
       startFailures: await metricSum(s, "hotfn_start_failures_total", 'reason="failed"'),
       failed: r.failed,
+      failures: failuresOf(r.statuses),
       p50: percentile(r.latencies, 50),
       p99: percentile(r.latencies, 99),
       max: r.latencies.at(-1) ?? Number.NaN,
@@ -74,8 +91,8 @@ async function scenario(mode: "adaptive" | "naive", name: string, env: Record<st
   }
 }
 
-const HEADERS = ["mode", "scenario", "calls", "containers started", "start errors", "calls failed", "p50 ms", "p99 ms", "max ms", "wall s", "hotfn peak RSS MiB"];
-const cells = (r: Row) => [r.mode, r.scenario, r.calls, r.started, r.startFailures, r.failed, r.p50, r.p99, r.max, r.wallS, r.rss];
+const HEADERS = ["mode", "scenario", "calls", "containers started", "start errors", "calls failed", "failed with", "p50 ms", "p99 ms", "max ms", "wall s", "hotfn peak RSS MiB"];
+const cells = (r: Row) => [r.mode, r.scenario, r.calls, r.started, r.startFailures, r.failed, r.failures, r.p50, r.p99, r.max, r.wallS, r.rss];
 const rows: Row[] = [];
 // Each row is printed as it is measured (a long run still leaves its figures), the table at the end.
 const done = (r: Row) => {
@@ -85,10 +102,10 @@ const done = (r: Row) => {
 for (const mode of modes) {
   if (only.has("a")) {
     done(
-      await scenario(mode, "a: 200 x 10 ms", {}, async (s) => {
-        await route(s, "bench", "/fast", { MODE: "sleep", SLEEP_MS: "10" });
+      await scenario(mode, "a: 200 x 20 ms", {}, async (s) => {
+        await route(s, "bench", "/fast", { MODE: "sleep", SLEEP_MS: "20" });
         const r = await burst(Array.from({ length: 200 }, () => call(s, "bench", "/fast")));
-        return { latencies: r.latenciesMs, failed: r.failed, wallMs: r.wallMs };
+        return { latencies: r.latenciesMs, failed: r.failed, statuses: r.statuses, wallMs: r.wallMs };
       }),
     );
   }
@@ -97,7 +114,7 @@ for (const mode of modes) {
       await scenario(mode, "b: 50 x 1 s", {}, async (s) => {
         await route(s, "bench", "/slow", { MODE: "sleep", SLEEP_MS: "1000" });
         const r = await burst(Array.from({ length: 50 }, () => call(s, "bench", "/slow")));
-        return { latencies: r.latenciesMs, failed: r.failed, wallMs: r.wallMs };
+        return { latencies: r.latenciesMs, failed: r.failed, statuses: r.statuses, wallMs: r.wallMs };
       }),
     );
   }
@@ -109,14 +126,16 @@ for (const mode of modes) {
           await Promise.all(Array.from({ length: Math.min(50, ROUTES - i) }, (_, j) => route(s, "many", `/f${i + j}`, { MODE: "echo" })));
         }
         const latencies: number[] = [];
+        const statuses: Record<string, number> = {};
         let failed = 0;
         const began = performance.now();
         for (let i = 0; i < ROUTES; i += 100) {
           const r = await burst(Array.from({ length: Math.min(100, ROUTES - i) }, (_, j) => call(s, "many", `/f${i + j}`)));
           latencies.push(...r.latenciesMs);
           failed += r.failed;
+          for (const [k, n] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + n;
         }
-        return { latencies, failed, wallMs: performance.now() - began };
+        return { latencies, failed, statuses, wallMs: performance.now() - began };
       }),
     );
   }

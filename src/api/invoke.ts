@@ -60,6 +60,7 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
       return c.json({ call_id: callId }, 202);
     }
 
+    keepOpen(c);
     const createdAt = new Date();
     store.recorder.started({ id: callId, appName, path: route.path, createdAt, startedAt: createdAt });
     const signal = c.req.raw.signal;
@@ -88,6 +89,18 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
+
+/**
+ * The connection idle timeout (HOTFN_CONN_IDLE_TIMEOUT) is for callers that go quiet while sending;
+ * once a call is read, its connection waits on the function, however long the route lets it run.
+ * Bun took a connection whose request had no body (a GET, an empty POST) for idle as soon as it was
+ * read and cut it at the timeout: every call that waited past 60 s for a container failed there.
+ * Bun hands its server to the handler as Hono's env; elsewhere this does nothing.
+ */
+function keepOpen(c: Context): void {
+  const server = c.env as { timeout?(request: Request, seconds: number): void } | undefined;
+  server?.timeout?.(c.req.raw, 0);
+}
 
 function setRouteHeaders(c: Context, route: Route): void {
   for (const [name, values] of Object.entries(route.headers)) {
