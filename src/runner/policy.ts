@@ -7,14 +7,24 @@
  * 2. no container at all → launch (a function with waiters always gets one);
  * 3. starting containers cover the waiters → queue (count floor: no launch beyond need), and while a
  *    function's first containers are starting and none has served yet → queue (single-flight, no herd);
+ *    and while no warm run has been measured, starts at most double the containers serving → queue
+ *    (the ramp: the only run length known is of runs in progress, often a new container's slow first
+ *    one, and a burst planned on it started two or three times the containers its calls needed);
  * 4. the oldest waiter has waited past the queueing bound and nothing is starting → launch (a bad
  *    estimate must not strand a call; the calls that queued behind a cold start are all overdue at
  *    once, and one launch, not one each, is the answer to that — the estimate below decides the rest);
- * 5. estimate the wait of the newest waiter: ceil(position / (busy + starting)) × run length, where
- *    run length is the warm mean plus one spread (a function whose runs vary is not planned on its
- *    best case), or — with no warm sample yet — how long the oldest in-flight run has taken so far (a
- *    lower bound that grows while calls wait, so re-evaluation corrects it). Queue when that wait is
- *    below both the expected cold start and the queueing bound; launch otherwise.
+ * 5. estimate the wait of the newest waiter: when the containers serving and those starting will
+ *    have worked through the calls ahead of it, with each busy container freeing up every run
+ *    length and each starting one only once its start is over (starts go `startSlots` at a time,
+ *    a cold start each). The run length is the warm mean plus one spread (a function whose runs
+ *    vary is not planned on its best case), or — with no warm sample yet — how long the oldest
+ *    in-flight run has taken so far (a lower bound that grows while calls wait, so re-evaluation
+ *    corrects it). Queue when that wait is below both the expected cold start and the queueing
+ *    bound. Otherwise launch when one more container, once ready, would still have that queue to
+ *    work on for at least as long again (a start pays for itself; one that would arrive as the
+ *    queue runs dry only costs: a burst of 200 calls to a 20 ms function started 45 containers when
+ *    each launch was planned as if it served at once), or when the wait passes the queueing bound
+ *    and nothing is starting (the bound caps the wait even when cold starts are slow).
  * Naive mode (HOTFN_SCALING=naive) is the original server: run when idle, else launch one per waiter.
  * @module
  */
@@ -40,6 +50,8 @@ export interface PoolSnapshot {
   coldStart: Estimate;
   /** whether any container of this pool has become ready yet */
   everReady: boolean;
+  /** how many container starts may run at once (HOTFN_MAX_CONCURRENT_STARTS) */
+  startSlots: number;
   maxQueueWaitMs: number;
   mode: "adaptive" | "naive";
 }
@@ -61,10 +73,39 @@ export function decide(s: PoolSnapshot): Verdict {
   if (capacity === 0) return verdict("launch", "no container");
   if (s.starting >= s.waiting) return verdict("queue", "starting containers cover the waiters");
   if (!s.everReady && s.starting > 0) return verdict("queue", "first launch in flight (single-flight)");
+  if (s.run.samples === 0 && s.starting >= s.busy) return verdict("queue", "no warm run measured yet: at most doubling");
   if (s.oldestWaitMs >= s.maxQueueWaitMs && s.starting === 0) return verdict("launch", "waited past the queueing bound");
 
   const runMs = s.run.samples > 0 ? Math.max(s.run.mean + s.run.stddev, 1) : Math.max(s.oldestBusyMs, 1);
-  const estimate = Math.ceil(s.position / capacity) * runMs;
+  const estimate = waitIfQueued(s.position, s.busy, s.starting, runMs, s.coldStart.mean, s.startSlots);
   const budget = Math.min(s.coldStart.mean, s.maxQueueWaitMs);
-  return estimate <= budget ? verdict("queue", "queueing is cheaper than a cold start", estimate) : verdict("launch", "a cold start is cheaper than queueing", estimate);
+  if (estimate <= budget) return verdict("queue", "queueing is cheaper than a cold start", estimate);
+  // A start pays for itself when the container, once ready, still has the queue to work on for at
+  // least as long again; one that would arrive as the queue runs dry only costs.
+  if (estimate - readyAt(s.starting + 1, s.coldStart.mean, s.startSlots) >= budget) return verdict("launch", "a cold start is cheaper than queueing", estimate);
+  if (estimate > s.maxQueueWaitMs && s.starting === 0) return verdict("launch", "the wait would pass the queueing bound", estimate);
+  return verdict("queue", "a new container would come too late to help", estimate);
+}
+
+/** When the n-th container started now is ready: starts run `slots` at a time, a cold start each. */
+function readyAt(n: number, coldStartMs: number, slots: number): number {
+  return Math.ceil(n / Math.max(1, slots)) * coldStartMs;
+}
+
+/**
+ * How long the call at `position` waits: the time by which `busy` containers (each freeing up every
+ * `runMs`) and `starting` ones (each from its readyAt on) have served `position` calls.
+ */
+export function waitIfQueued(position: number, busy: number, starting: number, runMs: number, coldStartMs: number, slots: number): number {
+  let t = 0;
+  let served = 0;
+  let serving = busy;
+  for (let n = 1; n <= starting; n++) {
+    const next = readyAt(n, coldStartMs, slots);
+    if (serving > 0 && served + (serving * (next - t)) / runMs >= position) break;
+    served += (serving * (next - t)) / runMs;
+    t = next;
+    serving++;
+  }
+  return t + ((position - served) * runMs) / serving;
 }

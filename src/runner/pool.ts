@@ -70,6 +70,8 @@ export interface PoolDeps {
   coldStart: Ewma;
   mode: "adaptive" | "naive";
   maxQueueWaitMs: number;
+  /** container starts that may run at once (HOTFN_MAX_CONCURRENT_STARTS): how fast capacity can come */
+  startSlots: number;
   /** how long a call may wait for a container before it fails Busy */
   maxWaitMs: number;
 }
@@ -260,6 +262,7 @@ export class Pool {
       coldStart: this.deps.coldStart,
       everReady: this.everReady,
       maxQueueWaitMs: this.deps.maxQueueWaitMs,
+      startSlots: this.deps.startSlots,
       mode: this.deps.mode,
     };
   }

@@ -102,6 +102,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
         mode: opts.mode,
         maxQueueWaitMs: opts.maxQueueWaitMs,
         maxWaitMs: opts.maxWaitMs,
+        startSlots: opts.maxConcurrentStarts,
       });
       pools.set(key, pool);
     }
