@@ -4,7 +4,8 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, it } from "bun:test";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRoute, eventually, invoke } from "./helpers/fixtures.ts";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
@@ -67,6 +68,41 @@ describe("SIGTERM while calls are in flight", () => {
     } finally {
       await again.stop();
       rmSync(s.dir, { recursive: true, force: true });
+    }
+  }, T);
+});
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)("the database's disk full", () => {
+  it("answers 503 with Retry-After while it is full, loses no accepted async call, and recovers when space returns", async () => {
+    await ensureImages();
+    // A small disk of its own for the database: a tmpfs, filled and emptied by the test.
+    const disk = mkdtempSync(join(tmpdir(), "hotfn-disk-"));
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]).exitCode).toBe(0);
+    const s = await startServer({ env: { DB_URL: `file:${join(disk, "hotfn.db")}`, HOTFN_ASYNC_WORKERS: "0" } });
+    try {
+      await createRoute(s, "full", "/later", { image: IMAGES.echo, format: "http", type: "async" });
+      const accepted: string[] = [];
+      for (let i = 0; i < 3; i++) accepted.push((await s.json("/r/full/later", { method: "POST", body: `kept ${i}` })).body.call_id);
+
+      // Fill the disk to the last byte.
+      Bun.spawnSync(["dd", "if=/dev/zero", `of=${join(disk, "filler")}`, "bs=64k"], { stderr: "ignore" });
+      const write = await s.json("/v1/apps", { method: "POST", body: { app: { name: "no-room" } } });
+      expect(write.status).toBe(503);
+      expect(write.headers.get("retry-after")).not.toBeNull();
+      expect(write.body.error.message).toContain("SQLITE_FULL");
+      const refused = await s.fetch("/r/full/later", { method: "POST", body: "x".repeat(200_000) });
+      expect(refused.status).toBe(503);
+      expect(s.logs()).not.toContain('"msg":"internal error"');
+
+      rmSync(join(disk, "filler"));
+      expect((await s.json("/v1/apps", { method: "POST", body: { app: { name: "room-again" } } })).status).toBe(200);
+      for (const id of accepted) expect((await s.json(`/v1/calls/${id}`)).body.call.status).toBe("queued");
+    } finally {
+      await s.stop();
+      Bun.spawnSync(["umount", "-l", disk]);
+      rmSync(disk, { recursive: true, force: true });
     }
   }, T);
 });

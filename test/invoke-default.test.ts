@@ -99,4 +99,16 @@ describe("default format: one container per call", () => {
     const errors = await s.json("/v1/apps/cold/calls/log?status=error");
     expect(errors.body.calls).toEqual([]);
   });
+
+  it("shows the caller its call's final record and log the moment the answer is back (read-your-writes)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await invoke(s, "cold", "/log", { body: `right away ${i}\n` });
+      const id = r.headers.get("fn-call-id")!;
+      // no wait: the record may not be in the database yet, the node that ran the call still has it
+      const call = (await s.json(`/v1/calls/${id}`)).body.call;
+      expect(call).toMatchObject({ id, status: "success" });
+      expect(call.completed_at).toBeString();
+      expect(await s.fetch(`/v1/calls/${id}/log`, { headers: { accept: "text/plain" } }).then((x) => x.text())).toBe(`right away ${i}\n`);
+    }
+  });
 });

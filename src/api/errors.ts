@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorCode, HotfnError, Invalid } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { storeUnavailable } from "../store/errors.ts";
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unauthorized: 401,
@@ -29,7 +30,11 @@ export function errorBody(message: string, fields?: string) {
 }
 
 /** Hono `onError`: every thrown error ends here. */
-export function handleError(err: Error, c: Context, log: Logger): Response {
+export function handleError(thrown: Error, c: Context, log: Logger): Response {
+  // A database that cannot take a write now (a full disk, a read-only file) is a 503, not our bug.
+  const fromStore = thrown instanceof HotfnError ? undefined : storeUnavailable(thrown);
+  if (fromStore) log.warn(fromStore.message, { path: c.req.path, err: thrown });
+  const err = fromStore ?? thrown;
   if (err instanceof HotfnError && err.code !== "internal") {
     const status = STATUS[err.code];
     if (status >= 500 && err.code !== "busy") log.warn(err.message, { code: err.code, status, path: c.req.path, err: err.cause ?? undefined });

@@ -1,17 +1,21 @@
 /**
  * Writes sync call records off the response path: `started`/`finished` only buffer, and a background
  * flush writes everything buffered in one transaction, so the database never sets the pace of hot
- * calls. A failed flush keeps its rows and retries with backoff; `stop()` flushes what is left.
+ * calls. A failed flush keeps its rows and retries with backoff (up to a bound: while the database
+ * fails, the oldest records go first); `stop()` flushes what is left. What is buffered can be read
+ * (`peek`), so a call's record is there the moment its answer was sent.
  * @module
  */
 import type { Logger } from "../log.ts";
-import type { CallLog, CallOutcome } from "../model.ts";
+import type { Call, CallLog, CallOutcome } from "../model.ts";
 import type { CallRepo, CallRow } from "./calls.ts";
 
 export interface CallRecorder {
   started(call: { id: string; appName: string; path: string; createdAt: Date; startedAt: Date | null }): void;
   /** `log` may be a CallLog: it is read at flush time, so stderr that trails the answer is kept. */
   finished(id: string, outcome: Omit<CallOutcome, "log"> & { log: string | CallLog }): void;
+  /** A call's record and log as buffered, not yet stored (or being stored); undefined otherwise. */
+  peek(id: string): { call: Call; log: string } | undefined;
   /** Writes what is buffered now; resolves when it is stored. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -21,6 +25,8 @@ export interface CallRecorderOptions {
   intervalMs?: number;
   /** flush early once this many calls are buffered */
   maxBuffered?: number;
+  /** while the database fails, keep at most this many records; the oldest go first (default 20,000) */
+  maxPending?: number;
 }
 
 /** How long a hot container's stderr may trail its answer (the formats route it for 100 ms). */
@@ -29,7 +35,11 @@ const LATE_LOG_MS = 120;
 export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecorderOptions = {}): CallRecorder {
   const intervalMs = opts.intervalMs ?? 50;
   const maxBuffered = opts.maxBuffered ?? 500;
+  const maxPending = opts.maxPending ?? 20_000;
   let pending = new Map<string, CallRow>();
+  /** the batch a flush is writing now: still readable until the database has it */
+  let flushing = new Map<string, CallRow>();
+  let dropped = 0;
   // Calls started but not finished: a finish whose start was already flushed still needs these
   // NOT NULL columns to form its row.
   const running = new Map<string, Pick<CallRow, "id" | "appName" | "path" | "createdAt">>();
@@ -67,23 +77,40 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
         lateLogs.delete(id);
       }
       if (batch.size === 0) return;
+      flushing = batch;
       try {
         await repo.upsertMany([...batch.values()]);
         failures = 0;
+        if (dropped > 0) log.warn("call records were dropped while the database failed", { dropped });
+        dropped = 0;
       } catch (err) {
         failures++;
         log.error("call records not written; will retry", { err, calls: batch.size, failures });
         // Keep what failed, unless a newer version of the same call arrived meanwhile.
         for (const [id, row] of batch) if (!pending.has(id)) pending.set(id, row);
+        bound();
         if (!stopped) schedule(Math.min(30_000, intervalMs * 2 ** failures));
+      } finally {
+        flushing = new Map();
       }
     });
     return inFlight;
   };
 
+  /** Sync call records are a history, not a promise: memory must not grow while the database is down. */
+  const bound = () => {
+    for (const id of pending.keys()) {
+      if (pending.size <= maxPending) break;
+      pending.delete(id);
+      lateLogs.delete(id);
+      dropped++;
+    }
+  };
+
   const put = (id: string, row: Partial<CallRow>) => {
     const merged = { ...pending.get(id), ...row } as CallRow;
     pending.set(id, merged);
+    if (failures > 0) bound();
     // While the database fails, the backoff sets the pace; a full buffer does not add attempts.
     if (pending.size >= maxBuffered && failures === 0) void flush();
     else schedule(intervalMs);
@@ -109,6 +136,23 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
         log: typeof o.log === "string" ? o.log : "",
         output: o.output ? Buffer.from(o.output) : null,
       });
+    },
+    peek(id) {
+      const row = pending.get(id) ?? flushing.get(id);
+      if (row?.appName === undefined) return undefined;
+      const late = lateLogs.get(id);
+      const call: Call = {
+        id,
+        appName: row.appName,
+        path: row.path,
+        status: row.status,
+        createdAt: row.createdAt as Date,
+        startedAt: (row.startedAt as Date | null | undefined) ?? null,
+        completedAt: (row.completedAt as Date | null | undefined) ?? null,
+        error: row.error ?? null,
+        attempts: row.attempts ?? 1,
+      };
+      return { call, log: late ? late.log.text() : (row.log ?? "") };
     },
     flush,
     async stop() {

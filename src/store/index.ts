@@ -61,8 +61,15 @@ export async function openStore({ url, authToken, maxAttempts, log }: StoreOptio
   const changes = createChangeFeed((err) => log.error("change listener failed", { err }));
   const apps = createAppRepo(db, changes);
   const routes = createRouteRepo(db, apps, changes);
-  const calls = createCallRepo(db, client);
-  const recorder = createCallRecorder(calls, log);
+  const stored = createCallRepo(db, client);
+  const recorder = createCallRecorder(stored, log);
+  // Read-your-writes on this node: a call's record is served from the recorder's buffer until the
+  // database has it, so it reads final the moment its answer was sent.
+  const calls: CallRepo = {
+    ...stored,
+    get: async (id) => recorder.peek(id)?.call ?? stored.get(id),
+    log: async (id) => recorder.peek(id)?.log ?? stored.log(id),
+  };
   const routeCache = createRouteCache(routes, apps, changes);
 
   return {
