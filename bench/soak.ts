@@ -2,12 +2,15 @@
  * bench/soak: hotfn's memory under sustained mixed load (issue 16). On a fresh hotfn, for `--seconds`:
  * wrk on a hot `http-stream` no-op and on a hot `http` no-op at once, async calls at `--async-rate`
  * per second, and every `--churn-every` seconds a new route created, called once and deleted. Every
- * `--every` seconds a row: RSS and JS heap (from hotfn's /metrics), calls/s and p99 per format,
- * errors. After the load: the async backlog drained, then 10 s idle, then a forced full collection.
+ * `--every` seconds a row: RSS and JS heap (from hotfn's /metrics), the database's size on disk (file
+ * and write-ahead log), calls/s and p99 per format, errors. After the load: the async backlog
+ * drained, then 10 s idle, then a forced full collection. `--retention` is HOTFN_CALL_RETENTION
+ * (issue 8: the database stays flat once calls older than that are pruned).
  *
- *   bun bench/soak.ts [--seconds 600] [--every 30] [--connections 4] [--async-rate 10] [--churn-every 3] [--bin dist/hotfn]
+ *   bun bench/soak.ts [--seconds 600] [--every 30] [--connections 4] [--async-rate 10] [--churn-every 3] [--retention 7d] [--bin dist/hotfn]
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
 import { metricSum, requireWrk, startServer, table, type TestServer, wrk } from "./lib.ts";
@@ -19,6 +22,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "4" },
     "async-rate": { type: "string", default: "10" },
     "churn-every": { type: "string", default: "3" },
+    retention: { type: "string", default: "7d" },
     bin: { type: "string" },
   },
 });
@@ -77,7 +81,15 @@ async function memory(s: TestServer) {
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.proc.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
   const text = await (await s.fetch("/metrics")).text();
   const heap = /^hotfn_heap_bytes (\S+)$/m.exec(text)?.[1];
-  return { rss, heap: heap === undefined ? Number.NaN : Number(heap) / MB };
+  const size = (file: string) => {
+    try {
+      return statSync(join(s.dir, file)).size;
+    } catch {
+      return 0;
+    }
+  };
+  const db = (size("hotfn.db") + size("hotfn.db-wal") + size("hotfn.db-shm")) / MB;
+  return { rss, heap: heap === undefined ? Number.NaN : Number(heap) / MB, db };
 }
 
 const rows: (string | number)[][] = [];
@@ -86,14 +98,14 @@ const print = (row: (string | number)[]) => {
   console.error(row.map((c) => (typeof c === "number" ? c.toFixed(1) : c)).join("\t"));
 };
 
-const s = await startServer({ bin: values.bin, env: { HOTFN_DEBUG_HEAP: "1" } });
+const s = await startServer({ bin: values.bin, env: { HOTFN_DEBUG_HEAP: "1", HOTFN_CALL_RETENTION: values.retention } });
 try {
   await createRoute(s, "/stream");
   await createRoute(s, "/http", { format: "http" });
   await createRoute(s, "/async", { type: "async" });
   for (const path of ["/stream", "/http"]) await (await s.fetch(`/r/soak${path}?payload=warm`)).arrayBuffer();
   const idle = await memory(s);
-  print(["0 (warm, idle)", idle.rss, idle.heap, "-", "-", "-", 0, 0, 0]);
+  print(["0 (warm, idle)", idle.rss, idle.heap, idle.db, "-", "-", "-", 0, 0, 0]);
 
   let loading = true;
   const background = [asyncLoad(s, ASYNC_RATE, () => loading), churn(s, CHURN_EVERY_MS, () => loading)];
@@ -107,7 +119,7 @@ try {
     ]);
     errors += stream.errors + http.errors;
     const m = await memory(s);
-    print([Math.round((performance.now() - began) / 1000), m.rss, m.heap, stream.rps + http.rps, stream.p99, http.p99, stream.errors + http.errors, side.asyncAccepted, side.churned]);
+    print([Math.round((performance.now() - began) / 1000), m.rss, m.heap, m.db, stream.rps + http.rps, stream.p99, http.p99, stream.errors + http.errors, side.asyncAccepted, side.churned]);
   }
   loading = false;
   await Promise.all(background);
@@ -118,17 +130,22 @@ try {
   while ((await asyncDone()) < side.asyncAccepted && Date.now() < drainUntil) await Bun.sleep(250);
   await Bun.sleep(10_000);
   const rest = await memory(s);
-  print(["load stopped, +10 s idle", rest.rss, rest.heap, "-", "-", "-", 0, side.asyncAccepted, side.churned]);
+  print(["load stopped, +10 s idle", rest.rss, rest.heap, rest.db, "-", "-", "-", 0, side.asyncAccepted, side.churned]);
   const gc = await s.json("/v1/debug/heap", { method: "POST" });
-  if (gc.status === 200) print(["idle, after a full GC", gc.body.rss_bytes / MB, gc.body.heap_bytes / MB, "-", "-", "-", 0, side.asyncAccepted, side.churned]);
+  if (gc.status === 200) print(["idle, after a full GC", gc.body.rss_bytes / MB, gc.body.heap_bytes / MB, rest.db, "-", "-", "-", 0, side.asyncAccepted, side.churned]);
 
   console.log(
-    table(["elapsed s", "RSS MB", "JS heap MB", "calls/s", "p99 ms http-stream", "p99 ms http", "errors", "async accepted", "routes churned"], rows),
+    table(["elapsed s", "RSS MB", "JS heap MB", "database MB", "calls/s", "p99 ms http-stream", "p99 ms http", "errors", "async accepted", "routes churned"], rows),
   );
   const afterFirstMinute = rows.filter((r) => typeof r[0] === "number" && r[0] > 60);
   if (afterFirstMinute.length >= 2) {
     const rss = afterFirstMinute.map((r) => r[1] as number);
-    console.log(`RSS after the first minute: max ${Math.max(...rss).toFixed(1)} MB, slope ${slopePerMinute(afterFirstMinute).toFixed(2)} MB/min`);
+    console.log(`RSS after the first minute: max ${Math.max(...rss).toFixed(1)} MB, slope ${slopePerMinute(afterFirstMinute, 1).toFixed(2)} MB/min`);
+  }
+  const afterRetention = rows.filter((r) => typeof r[0] === "number" && r[0] > 120);
+  if (afterRetention.length >= 2) {
+    const db = afterRetention.map((r) => r[3] as number);
+    console.log(`database after two minutes: max ${Math.max(...db).toFixed(1)} MB, slope ${slopePerMinute(afterRetention, 3).toFixed(2)} MB/min (HOTFN_CALL_RETENTION=${values.retention})`);
   }
   console.log(
     `wrk errors ${errors}; async: ${side.asyncAccepted} accepted, ${side.asyncRefused} refused, ${await asyncDone()} finished; churn: ${side.churned} routes, ${side.churnFailed} failed; load ${(await loadAverage()).trim()}`,
@@ -137,10 +154,10 @@ try {
   await s.stop();
 }
 
-/** Least-squares slope of RSS (column 1) over elapsed seconds (column 0), per minute. */
-function slopePerMinute(r: (string | number)[][]): number {
+/** Least-squares slope of a column (RSS: 1, database: 3) over elapsed seconds (column 0), per minute. */
+function slopePerMinute(r: (string | number)[][], column: number): number {
   const xs = r.map((x) => (x[0] as number) / 60);
-  const ys = r.map((x) => x[1] as number);
+  const ys = r.map((x) => x[column] as number);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
   const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0);

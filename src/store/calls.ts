@@ -48,7 +48,8 @@ const callColumns = {
 
 /** `client` is the one under `db`: the recorder's upsert goes to it directly (see RECORDED). */
 export function createCallRepo(db: LibSQLDatabase, client: Client): CallRepo {
-  const one = async <T>(id: string, pick: (row: typeof calls.$inferSelect) => T): Promise<T> => {
+  /** One column of a call, picked from its row; NotFound when there is no such call. */
+  const columnOf = async <T>(id: string, pick: (row: typeof calls.$inferSelect) => T): Promise<T> => {
     const row = await db.select().from(calls).where(eq(calls.id, id)).get();
     if (!row) throw new NotFound(`Call not found: ${id}`);
     return pick(row);
@@ -61,8 +62,8 @@ export function createCallRepo(db: LibSQLDatabase, client: Client): CallRepo {
       return row;
     },
 
-    log: (id) => one(id, (r) => r.log),
-    output: (id) => one(id, (r) => (r.output ? new Uint8Array(r.output) : null)),
+    log: (id) => columnOf(id, (r) => r.log),
+    output: (id) => columnOf(id, (r) => (r.output ? new Uint8Array(r.output) : null)),
 
     async list(appName, path, { perPage, cursor, status }) {
       const before = decodeCursor(cursor);
