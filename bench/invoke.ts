@@ -3,16 +3,18 @@
  * format (a container per call) and the hot `http` format, next to a plain `docker run` of the same
  * image as the baseline. Load comes from wrk (Debian package `wrk`) over loopback, bounded in time.
  *
- *   bun bench/invoke.ts [--seconds 10] [--connections 1,4,16]
+ *   bun bench/invoke.ts [--seconds 10] [--connections 1,4,16] [--image hotfn-test/echo:latest]
  */
 import { parseArgs } from "node:util";
 import { ensureImages } from "../test/helpers/images.ts";
 import { percentile, requireWrk, startServer, table, type TestServer, wrk } from "./lib.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, connections: { type: "string", default: "1,4,16" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "10" }, connections: { type: "string", default: "1,4,16" }, image: { type: "string", default: "hotfn-test/echo:latest" } },
+});
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = values.connections.split(",").map(Number);
-const IMAGE = "hotfn-test/echo:latest";
+const IMAGE = values.image;
 
 requireWrk("bench/invoke");
 await ensureImages();
