@@ -11,9 +11,10 @@ import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { createAsyncQueue } from "./queue/async-queue.ts";
 import { createClaims } from "./queue/claims.ts";
-import { createAsyncWorkers } from "./queue/worker.ts";
+import { createAsyncWorkers, leaseOwner } from "./queue/worker.ts";
 import { createLauncher, type HotfnLauncher } from "./runner/launcher.ts";
 import { createRunner, type RunnerStats } from "./runner/runner.ts";
+import { createNodeHeartbeat } from "./store/heartbeat.ts";
 import { openStore } from "./store/index.ts";
 import { createPruner } from "./store/retention.ts";
 
@@ -28,6 +29,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const instanceId = Bun.randomUUIDv7();
   warnOfOpenDoors(config, log);
   const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
+  // The node name must be this process's alone before anything is done in it: the reconcile below
+  // removes every container of the node that another process started.
+  const heartbeat = createNodeHeartbeat({
+    nodes: store.nodes,
+    node: config.nodeId,
+    instance: instanceId,
+    timeoutMs: config.nodeTimeoutMs,
+    releaseClaimsOf: (node, instance) => store.queue.releaseOwnedBy(`${leaseOwner(node, instance)}#`),
+    log,
+  });
+  await heartbeat.join().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  heartbeat.start();
   const images = createImagePolicy(config.allowedImages);
   const engine = createEngine({ dockerHost: config.dockerHost, nodeId: config.nodeId, instanceId, log, pull: config.pull, cpusPerGb: config.cpusPerGb });
   const launcher = createLauncher({
@@ -70,6 +86,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     runner,
     workers: config.asyncWorkers,
     nodeId: config.nodeId,
+    bootId: instanceId,
     log,
   });
   const queue = createAsyncQueue({ queue: store.queue, bounds: { calls: config.maxQueued, bytes: config.maxQueuedBytes }, onEnqueued: () => workers.notify() });
@@ -123,6 +140,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       });
       if (removed > 0) log.info("containers removed", { removed });
       engine.close();
+      await heartbeat.stop();
       await store.close();
       log.info("stopped");
     },
