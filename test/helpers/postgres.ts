@@ -19,6 +19,13 @@ export function hasPostgres(): boolean {
   return found;
 }
 
+/** Is nginx installed here? In CI it must be: .ci/run installs it. */
+export function hasNginx(): boolean {
+  const found = existsSync("/usr/sbin/nginx");
+  if (!found && process.env.CI === "true") throw new Error("CI has no nginx: .ci/run installs nginx");
+  return found;
+}
+
 export interface TestPostgres {
   /** the cluster's own database, for administration */
   adminUrl: string;
@@ -37,9 +44,9 @@ export function readClusterEnv(dir: string): Record<string, string> {
   return env;
 }
 
-/** Runs deploy/cluster.sh; rejects with its output when it fails. */
-export async function cluster(...args: string[]): Promise<string> {
-  const proc = Bun.spawn(["bash", CLUSTER, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: process.env });
+/** Runs deploy/cluster.sh with `env` added to this process's; rejects with its output when it fails. */
+export async function cluster(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
+  const proc = Bun.spawn(["bash", CLUSTER, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`deploy/cluster.sh ${args.join(" ")} failed (${code}):\n${out}${err}`);
   return out + err;
@@ -48,9 +55,9 @@ export async function cluster(...args: string[]): Promise<string> {
 export async function startPostgres(): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), "hotfn-pg-"));
   try {
-    await cluster("pg-up", dir);
+    await cluster(["pg-up", dir]);
   } catch (err) {
-    await cluster("down", dir).catch(() => "");
+    await cluster(["down", dir]).catch(() => "");
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -67,7 +74,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
     async stop() {
       await admin.close();
-      await cluster("down", dir);
+      await cluster(["down", dir]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
