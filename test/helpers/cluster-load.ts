@@ -8,14 +8,18 @@ import type { Cluster, ClusterNode } from "./cluster.ts";
 import { IMAGES } from "./images.ts";
 
 export const APP = "cl";
-/** sync functions: enough that every node is home to some */
+/** sync functions, each sleeping the ms its body says: enough that every node is home to some */
 export const FUNCTIONS = Array.from({ length: 9 }, (_, i) => `/f${i + 1}`);
+/** what the load sends them: a call that runs for a millisecond */
+const QUICK = "1";
 
 export interface SyncRecord {
   route: string;
   status: number;
-  /** ms since the load started */
+  /** ms since the load started, when the answer came */
   at: number;
+  /** ms the call took */
+  ms: number;
 }
 
 export interface Load {
@@ -23,12 +27,12 @@ export interface Load {
   stop(): Promise<{ sync: SyncRecord[]; accepted: string[]; refused: number[]; ms: number }>;
 }
 
-/** Creates the app's routes through nginx: FUNCTIONS (echo), /slow and /flip (sync), /work (async). */
+/** Creates the app's routes through nginx: FUNCTIONS, /conf and /flip (echo), /work (async). */
 export async function createRoutes(c: Cluster): Promise<void> {
   const hot = { image: IMAGES.echo, format: "http-stream", idle_timeout: 120 };
   const routes = [
-    ...FUNCTIONS.map((path) => ({ ...hot, path, config: { MODE: "echo", VERSION: "1" } })),
-    { ...hot, path: "/slow", config: { MODE: "sleep" } },
+    ...FUNCTIONS.map((path) => ({ ...hot, path, config: { MODE: "sleep" } })),
+    { ...hot, path: "/conf", config: { MODE: "echo", VERSION: "1" } },
     { ...hot, path: "/flip", config: { MODE: "echo" } },
     { ...hot, path: "/work", type: "async", config: { MODE: "sleep" } },
   ];
@@ -40,7 +44,7 @@ export async function createRoutes(c: Cluster): Promise<void> {
 }
 
 /** A sync call through nginx; its status (0 when the connection itself failed). */
-export async function call(c: Cluster, path: string, body = "ping"): Promise<number> {
+export async function call(c: Cluster, path: string, body = QUICK): Promise<number> {
   try {
     const res = await c.fetch(`/r/${APP}${path}`, { method: "POST", body });
     await res.arrayBuffer();
@@ -61,8 +65,10 @@ export function startLoad(c: Cluster, opts: { concurrency: number; asyncEveryMs:
   const syncLoop = async () => {
     while (!stopping) {
       const route = FUNCTIONS[turn++ % FUNCTIONS.length]!;
+      const t0 = performance.now();
       const status = await call(c, route);
-      sync.push({ route, status, at: performance.now() - began });
+      const t1 = performance.now();
+      sync.push({ route, status, at: t1 - began, ms: t1 - t0 });
     }
   };
   const asyncLoop = async () => {
@@ -83,12 +89,12 @@ export function startLoad(c: Cluster, opts: { concurrency: number; asyncEveryMs:
   };
 }
 
-/** Polls `check` until it holds; throws after `ms` (a bound on waiting, not a measurement). */
-export async function waitFor(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+/** Polls `check` every `everyMs` until it holds; throws after `ms` (a bound on waiting, not a measurement). */
+export async function waitFor(check: () => Promise<boolean>, what: string, ms = 60_000, everyMs = 50): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`not within ${ms} ms: ${what}`);
-    await Bun.sleep(50);
+    await Bun.sleep(everyMs);
   }
 }
 
@@ -98,7 +104,7 @@ export async function drained(c: Cluster, accepted: string[], ms = 120_000) {
   let rows: { id: string; status: string; attempts: number }[] = [];
   await waitFor(
     async () => {
-      rows = (await c.calls(APP, "/work")).filter((r) => want.has(r.id));
+      rows = (await c.calls(APP, "/work")).filter((r) => want.has(r.id)).map(({ id, status, attempts }) => ({ id, status, attempts }));
       return rows.length === want.size && rows.every((r) => r.status !== "queued" && r.status !== "running");
     },
     "every accepted async call ended",
@@ -132,6 +138,7 @@ export async function flipAndWatch(c: Cluster, via: ClusterNode): Promise<Map<st
         },
         `${node.name} serves /flip as async`,
         10_000,
+        5,
       ),
     ),
   );
@@ -147,12 +154,11 @@ export async function envOn(c: Cluster, node: ClusterNode, path: string): Promis
 
 /** Calls every function once through nginx, and waits until each has a hot container on its home node. */
 export async function warm(c: Cluster): Promise<Map<string, string>> {
-  const warmed = ["/slow", ...FUNCTIONS];
-  await Promise.all(warmed.map((path) => call(c, path, path === "/slow" ? "1" : "ping")));
+  await Promise.all(FUNCTIONS.map((path) => call(c, path)));
   let homes = new Map<string, string>();
   await waitFor(async () => {
     homes = c.homes(APP);
-    return warmed.every((p) => homes.has(p));
+    return FUNCTIONS.every((p) => homes.has(p));
   }, "every function has a hot container");
   return homes;
 }
@@ -176,6 +182,8 @@ export interface CrashReport {
   onVictim: SyncRecord[];
   /** the slow calls in flight on the victim when it died: status, and ms from the kill to the answer */
   inFlight: { status: number; ms: number }[];
+  /** the async calls the victim's workers held when it died */
+  heldAtKill: string[];
   accepted: string[];
   refused: number[];
   outcomes: { id: string; status: string; attempts: number }[];
@@ -189,27 +197,33 @@ export interface CrashReport {
 }
 
 /**
- * Mixed load through nginx; the node home to /slow is SIGKILLed while /slow calls run on it, then
- * started again; the load stops, /flip is changed through a surviving node and watched on every
- * node, and every accepted async call is waited for.
+ * Mixed load through nginx; the node home to the most functions is SIGKILLed while three slow calls
+ * run on it and its workers hold async calls, then started again; the load stops, /flip is changed
+ * through a surviving node and watched on every node, and every accepted async call is waited for.
  */
 export async function crashScenario(c: Cluster, o: CrashOptions): Promise<CrashReport> {
   await createRoutes(c);
   const homes = await warm(c);
-  const victim = c.nodes.find((n) => n.name === homes.get("/slow"))!;
-  if (FUNCTIONS.every((f) => homes.get(f) === victim.name)) throw new Error("every function is homed on one node: add functions");
+  const homedOn = (node: ClusterNode) => FUNCTIONS.filter((f) => homes.get(f) === node.name);
+  const victim = c.nodes.reduce((a, b) => (homedOn(b).length > homedOn(a).length ? b : a));
+  if (homedOn(victim).length === FUNCTIONS.length) throw new Error("every function is homed on one node: add functions");
 
   const load = startLoad(c, { concurrency: o.concurrency, asyncEveryMs: o.asyncEveryMs, asyncMs: o.asyncMs });
   await Bun.sleep(o.beforeMs);
   let killedAt = 0;
   const inFlight = Array.from({ length: 3 }, async () => {
-    const status = await call(c, "/slow", "4000");
+    const status = await call(c, homedOn(victim)[0]!, "4000");
     return { status, ms: performance.now() - killedAt };
   });
-  await Bun.sleep(800);
+  await Bun.sleep(500);
+  const owner = `worker:${victim.name}/`;
+  const held = async () => (await c.calls(APP, "/work", "running")).filter((r) => r.leaseOwner?.startsWith(owner)).map((r) => r.id);
+  await waitFor(async () => (await held()).length > 0, "the victim's workers hold an async call", 30_000, 5);
   const victimContainers = c.containers(victim.name);
   killedAt = performance.now();
   await c.kill(victim.n);
+  // what it held when it died: a dead process finishes nothing
+  const heldAtKill = await held();
   const settled = await Promise.all(inFlight);
   await Bun.sleep(o.deadMs);
   const restarting = performance.now();
@@ -220,13 +234,14 @@ export async function crashScenario(c: Cluster, o: CrashOptions): Promise<CrashR
 
   const survivor = c.nodes.find((n) => n !== victim)!;
   const propagation = await flipAndWatch(c, survivor);
-  const outcomes = await drained(c, accepted);
+  const outcomes = await drained(c, [...new Set([...accepted, ...heldAtKill])]);
   const now = new Set(c.containers(victim.name));
   return {
     victim,
     elsewhere: sync.filter((r) => homes.get(r.route) !== victim.name),
     onVictim: sync.filter((r) => homes.get(r.route) === victim.name),
     inFlight: settled,
+    heldAtKill,
     accepted,
     refused,
     outcomes,

@@ -38,8 +38,8 @@ export interface Cluster {
   containers(name: string): string[];
   /** nginx's access log so far: one line per request, `time status "request" upstream upstream_status seconds` */
   accessLog(): Promise<string>;
-  /** rows of the calls table, read directly */
-  calls(app: string, path: string): Promise<{ id: string; status: string; attempts: number }[]>;
+  /** rows of the calls table, read directly (of one status, when given) */
+  calls(app: string, path: string, status?: string): Promise<{ id: string; status: string; attempts: number; leaseOwner: string | null }[]>;
   down(): Promise<void>;
 }
 
@@ -102,7 +102,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       return (await file.exists()) ? file.text() : "";
     },
     containers: (name) => docker("ps", "-aq", "--filter", `label=hotfn.node=${name}`),
-    calls: (app, path) => db`SELECT id, status, attempts FROM calls WHERE app_name = ${app} AND path = ${path}`,
+    calls: (app, path, status) =>
+      status === undefined
+        ? db`SELECT id, status, attempts, lease_owner AS "leaseOwner" FROM calls WHERE app_name = ${app} AND path = ${path}`
+        : db`SELECT id, status, attempts, lease_owner AS "leaseOwner" FROM calls WHERE app_name = ${app} AND path = ${path} AND status = ${status}`,
     async down() {
       if (down) return;
       down = true;
