@@ -73,14 +73,13 @@ function sharedDb(url: string, connectQueue: (opts: Parameters<SharedDb["queue"]
 
 sharedStoreContract("libSQL file", async () => {
   const url = `file:${join(tempDir(), "shared.db")}`;
-  const connect = (): Client => createClient({ url });
+  // another process's connections wait out the brief write lock as hotfn's own do
+  const connect = (): Client => createClient({ url, timeout: 5000 });
   const reader = connect();
   return sharedDb(
     url,
     (opts) => {
       const client = connect();
-      // another process's connection waits out the brief write lock as hotfn's own does
-      void client.execute("PRAGMA busy_timeout = 5000");
       return { queue: createCallQueueRepo(drizzle(client), opts), close: () => client.close() };
     },
     async (id) => {

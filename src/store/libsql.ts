@@ -21,16 +21,18 @@ import { createRouteRepo } from "./routes.ts";
  * a file or a remote server, and SQLite tells none of them of the others' writes.
  */
 const POLL_MS = 250;
+const BUSY_TIMEOUT_MS = 5000;
 
 export async function openLibsql({ url, authToken, maxAttempts, log }: StoreOptions): Promise<Dialect> {
   const local = url.startsWith("file:");
   if (local) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
-  const client = createClient(authToken === undefined ? { url } : { url, authToken });
+  // The busy timeout rides out the brief lock another process on the file (a second node, a restart
+  // racing a dying one) may hold. Given to the client, it holds for every connection of its pool: a
+  // PRAGMA would reach only the connection that ran it, and the others would fail at once.
+  const client = createClient({ url, ...(authToken === undefined ? {} : { authToken }), ...(local ? { timeout: BUSY_TIMEOUT_MS } : {}) });
   if (local) {
-    // WAL lets readers (the calls API) run while the recorder writes; the busy timeout rides out the
-    // brief lock a second process (a restart racing a dying one) may hold.
+    // WAL lets readers (the calls API) run while the recorder writes.
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA busy_timeout = 5000");
     await client.execute("PRAGMA synchronous = NORMAL");
     // After a checkpoint the WAL file is cut back to this size instead of keeping its high-water mark.
     await client.execute("PRAGMA journal_size_limit = 67108864");
