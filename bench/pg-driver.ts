@@ -27,9 +27,14 @@ const N = Number(values.n);
 const ROUNDS = Number(values.rounds);
 const ROOT = join(import.meta.dir, "..");
 
-let pg: typeof import("pg").default | undefined;
+/** The part of `pg` used here, typed by hand: hotfn does not depend on pg, so its types may be absent. */
+interface PgModule {
+  Pool: new (config: { connectionString: string; max: number }) => { query(text: string, args: unknown[]): Promise<unknown>; end(): Promise<void> };
+}
+let pg: PgModule | undefined;
 try {
-  pg = (await import("pg")).default;
+  const name = "pg";
+  pg = ((await import(name)) as { default: PgModule }).default;
 } catch {
   console.error("pg is not installed: `npm install --no-save pg @types/pg` to compare; measuring Bun.SQL alone");
 }
@@ -66,7 +71,7 @@ try {
       await migratePostgres(migrator);
       await migrator.close();
       const pool = new Pool({ connectionString: url, max: 10 });
-      return { name: "pg (node-postgres)", db: drizzlePg(pool) as never, raw: (t, a) => pool.query(t, a), close: () => pool.end() };
+      return { name: "pg (node-postgres)", db: drizzlePg(pool as never) as never, raw: (t, a) => pool.query(t, a), close: () => pool.end() };
     });
   }
 

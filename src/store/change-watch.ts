@@ -12,8 +12,8 @@
  * States: idle → reading → idle. A sync while a read is in progress waits for the next read, which
  * starts when the current one ends (the current one may have begun before the write committed);
  * syncs that arrive meanwhile share that next read. A failed read is reported, never thrown; the
- * next poll or sync reads again from where the last good read ended. Once an hour's changes are
- * pruned, every ten minutes at most. stop() ends the polling.
+ * next poll or sync reads again from where the last good read ended. Changes older than an hour are
+ * pruned, every ten minutes at most. stop() ends the polling and awaits the read in progress.
  * @module
  */
 import type { Change, ChangeFeed } from "./changes.ts";
@@ -40,7 +40,8 @@ export interface ChangeWatcher {
   sync(): Promise<void>;
   /** Reads the log soon. Never throws. */
   poke(): void;
-  stop(): void;
+  /** Ends the polling; resolves once a read in progress has ended. */
+  stop(): Promise<void>;
 }
 
 export interface ChangeWatcherOptions {
@@ -99,8 +100,10 @@ export function createChangeWatcher({ log, feed, pollMs, onError }: ChangeWatche
     },
     sync,
     poke: () => void sync(),
-    stop() {
+    async stop() {
       clearInterval(timer);
+      await queued;
+      await reading;
     },
   };
 }

@@ -78,8 +78,15 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     onError: (err) => opts.log.warn("change log not read; will read again", { err }),
   });
   const repos = dialect.repos(watcher.sync);
-  await watcher.start();
-  const unlisten = dialect.listen ? await dialect.listen(watcher.poke) : undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  try {
+    await watcher.start();
+    unlisten = await dialect.listen?.(watcher.poke);
+  } catch (err) {
+    await watcher.stop();
+    await dialect.close();
+    throw err;
+  }
   const recorder = createCallRecorder(repos.calls, opts.log);
 
   return {
@@ -89,7 +96,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     changes,
     async close() {
       await recorder.stop();
-      watcher.stop();
+      await watcher.stop();
       await unlisten?.();
       await dialect.close();
     },
