@@ -32,7 +32,7 @@ die() { say "$*"; exit 1; }
 free_port() {
   local p
   for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000)) # below Linux's ephemeral ports (32768-60999)
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   die "no free port found"
@@ -60,7 +60,8 @@ pg_up() {
   bin=$(pg_bin)
   port=$(free_port)
   mkdir -p "$DIR/pg"
-  [ "$(id -u)" = 0 ] && chown postgres "$DIR" "$DIR/pg"
+  # As root, PostgreSQL runs as `postgres`: it needs its own directory, and a way through DIR.
+  if [ "$(id -u)" = 0 ]; then chmod a+x "$DIR"; chown postgres "$DIR/pg"; fi
   as_postgres "$bin/initdb" -D "$DIR/pg/data" -U postgres --auth=trust -N >"$DIR/pg/initdb.log" 2>&1 || { cat "$DIR/pg/initdb.log" >&2; die "initdb failed"; }
   as_postgres "$bin/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/postgres.log" -w -t 30 \
     -o "-p $port -k $DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null

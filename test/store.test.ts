@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, createClient } from "@libsql/client";
+import { getTableColumns, is, Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/libsql";
 import { drizzle as drizzlePg } from "drizzle-orm/bun-sql";
 import { MIGRATION_SETS, renderMigrations } from "../scripts/embed-migrations.ts";
@@ -211,6 +212,22 @@ describe("migrations on PostgreSQL", () => {
     } finally {
       for (const s of stores) await s.close();
     }
+  });
+});
+
+describe("the two schemas", () => {
+  it("keep the same tables and columns (store/schema.ts and its twin store/pg/schema.ts)", async () => {
+    const sqlite = await import("../src/store/schema.ts");
+    const pg = await import("../src/store/pg/schema.ts");
+    const shape = (schema: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(schema)
+          .filter(([, t]) => is(t, Table))
+          .map(([name, t]) => [name, Object.values(getTableColumns(t as Table)).map((c) => `${c.name}${c.notNull ? "" : "?"}`).sort()]),
+      );
+    expect(Object.keys(shape(sqlite)).sort()).toEqual(["apps", "calls", "changes", "nodes", "queueDepth", "routes"]);
+    expect(Object.keys(shape(pg)).sort()).toEqual(Object.keys(shape(sqlite)).sort());
+    expect(shape(pg)).toEqual(shape(sqlite));
   });
 });
 
