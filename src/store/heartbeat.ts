@@ -99,6 +99,7 @@ export function createNodeHeartbeat(opts: NodeHeartbeatOptions): NodeHeartbeat {
     async join() {
       const first = await nodes.take(node, instance, timeoutMs);
       if (first === null) return;
+      log.info("this node's name is held by another process: waiting to see whether its heartbeat goes on", { node, holder: first.instance });
       const giveUpAt = Date.now() + 2 * timeoutMs + 1000;
       while (Date.now() < giveUpAt) {
         await Bun.sleep(intervalMs);
