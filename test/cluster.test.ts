@@ -90,8 +90,10 @@ describe.skipIf(!runnable)("three nodes on PostgreSQL behind nginx", () => {
     expect((await c.direct(r.victim, "/version")).status).toBe(200);
   }, 300_000);
 
-  it("runs a route changed through one node from new containers on every node", async () => {
+  it("runs a route changed through one node from new containers on every node, and retires the old ones", async () => {
     for (const node of c.nodes) expect((await envOn(c, node, "/conf")).VERSION).toBe("1");
+    const old = c.nodes.flatMap((node) => c.containers(node.name, APP, "/conf"));
+    expect(old.length).toBeGreaterThanOrEqual(c.nodes.length);
     const patch = await c.direct(c.nodes[0]!, `/v1/apps/${APP}/routes/conf`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
@@ -99,6 +101,8 @@ describe.skipIf(!runnable)("three nodes on PostgreSQL behind nginx", () => {
     });
     expect(patch.status).toBe(200);
     for (const node of c.nodes) await waitFor(async () => (await envOn(c, node, "/conf")).VERSION === "2", `${node.name} runs VERSION 2`, 30_000);
+    const left = () => new Set(c.nodes.flatMap((node) => c.containers(node.name, APP, "/conf")));
+    await waitFor(async () => old.every((id) => !left().has(id)), "every node removed its containers of VERSION 1", 30_000);
   }, 120_000);
 
   it("refuses to start a second process under a live node's name, saying why", async () => {

@@ -34,8 +34,8 @@ export interface Cluster {
   start(n: number): Promise<void>;
   /** the node holding a hot container of each route of `app` */
   homes(app: string): Map<string, string>;
-  /** ids of the containers node `name` has now */
-  containers(name: string): string[];
+  /** ids of the containers node `name` has now (of one route of `app`, when given) */
+  containers(name: string, app?: string, route?: string): string[];
   /** nginx's access log so far: one line per request, `time status "request" upstream upstream_status seconds` */
   accessLog(): Promise<string>;
   /** rows of the calls table, read directly (of one status, when given) */
@@ -101,7 +101,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       const file = Bun.file(join(dir, "nginx/logs/access.log"));
       return (await file.exists()) ? file.text() : "";
     },
-    containers: (name) => docker("ps", "-aq", "--filter", `label=hotfn.node=${name}`),
+    containers: (name, app, route) =>
+      docker("ps", "-aq", "--filter", `label=hotfn.node=${name}`, ...(app && route ? ["--filter", `label=hotfn.app=${app}`, "--filter", `label=hotfn.route=${route}`] : [])),
     calls: (app, path, status) =>
       status === undefined
         ? db`SELECT id, status, attempts, lease_owner AS "leaseOwner" FROM calls WHERE app_name = ${app} AND path = ${path}`
