@@ -106,9 +106,12 @@ export const SETTINGS = {
   dbUrl: {
     env: "DB_URL",
     flag: "--db-url",
-    help: "libSQL database: file:PATH, :memory:, libsql:// or http(s):// for a remote server",
+    help: "the database: a libSQL file:PATH, :memory:, libsql:// or http(s):// for a remote libSQL server, or postgres:// for PostgreSQL (several nodes)",
     default: "file:./data/hotfn.db",
-    schema: v.pipe(v.string(), v.regex(/^(file:.+|:memory:|libsql:\/\/.+|https?:\/\/.+|wss?:\/\/.+)$/, "must be file:PATH, :memory:, libsql://, http(s):// or ws(s)://")),
+    schema: v.pipe(
+      v.string(),
+      v.regex(/^(file:.+|:memory:|libsql:\/\/.+|https?:\/\/.+|wss?:\/\/.+|postgres(ql)?:\/\/.+)$/, "must be file:PATH, :memory:, libsql://, http(s)://, ws(s):// or postgres://"),
+    ),
   },
   dbAuthToken: { env: "DB_AUTH_TOKEN", flag: "--db-auth-token", help: "auth token for a remote libSQL server", default: undefined, secret: true, schema: v.string() },
   logLevel: { env: "LOG_LEVEL", flag: "--log-level", help: "debug, info, warn, error or silent", default: "info", schema: v.picklist(["debug", "info", "warn", "error", "silent"]) },
@@ -116,11 +119,18 @@ export const SETTINGS = {
   nodeId: {
     env: "HOTFN_NODE",
     flag: "--node",
-    help: "this node's name; containers are labelled with it and a restart removes the node's leftovers",
+    help: "this node's name, one live process each on a database; containers are labelled with it and a restart removes the node's leftovers",
     default: hostname() || "hotfn",
     defaultDoc: "the host name",
     // It also names a host directory (http-stream sockets): no leading dot, so never . or ..
     schema: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,62}$/, "must be 1-63 characters of A-Z a-z 0-9 _ . -, not starting with a dot")),
+  },
+  nodeTimeoutMs: {
+    env: "HOTFN_NODE_TIMEOUT",
+    flag: "--node-timeout",
+    help: "ms without a heartbeat after which a node counts as dead: its async calls go back to the queue and a new process may take its name (heartbeats every fifth of it)",
+    default: "5000",
+    schema: int(500, 3_600_000),
   },
   pull: {
     env: "HOTFN_PULL",

@@ -12,9 +12,10 @@ import { createMetrics } from "./metrics/metrics.ts";
 import { createTimeline } from "./metrics/timeline.ts";
 import { createAsyncQueue } from "./queue/async-queue.ts";
 import { createClaims } from "./queue/claims.ts";
-import { createAsyncWorkers } from "./queue/worker.ts";
+import { createAsyncWorkers, leaseOwner } from "./queue/worker.ts";
 import { createLauncher, type HotfnLauncher } from "./runner/launcher.ts";
 import { createRunner } from "./runner/runner.ts";
+import { createNodeHeartbeat } from "./store/heartbeat.ts";
 import { openStore } from "./store/index.ts";
 import { createPruner } from "./store/retention.ts";
 
@@ -29,6 +30,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const instanceId = Bun.randomUUIDv7();
   warnOfOpenDoors(config, log);
   const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
+  // The node name must be this process's alone before anything is done in it: the reconcile below
+  // removes every container of the node that another process started.
+  const heartbeat = createNodeHeartbeat({
+    nodes: store.nodes,
+    node: config.nodeId,
+    instance: instanceId,
+    timeoutMs: config.nodeTimeoutMs,
+    releaseClaimsOf: (node, instance) => store.queue.releaseOwnedBy(`${leaseOwner(node, instance)}#`),
+    log,
+  });
+  await heartbeat.join().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  heartbeat.start();
   const images = createImagePolicy(config.allowedImages);
   const engine = createEngine({
     dockerHost: config.dockerHost,
@@ -83,6 +99,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     runner,
     workers: config.asyncWorkers,
     nodeId: config.nodeId,
+    bootId: instanceId,
     log,
   });
   const queue = createAsyncQueue({ queue: store.queue, bounds: { calls: config.maxQueued, bytes: config.maxQueuedBytes }, onEnqueued: () => workers.notify() });
@@ -139,6 +156,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         return 0;
       });
       if (removed > 0) log.info("containers removed", { removed });
+      await heartbeat.stop();
       await store.close();
       log.info("stopped");
     },

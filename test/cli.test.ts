@@ -160,7 +160,12 @@ describe("hotfn call, calls, logs", () => {
     const call = JSON.parse((await hotfn(["call", "capp", "/log", "--data", "a line for the log\n", "--json"], { env })).stdout);
     expect(call.status).toBe(200);
     expect(call.body).toBe("logged");
-    const logs = await hotfn(["logs", call.call_id], { env });
+    // A sync call's record and log are written off the response path, a moment after its answer.
+    let logs = await hotfn(["logs", call.call_id], { env });
+    for (let i = 0; i < 50 && logs.code === 0 && logs.stdout === ""; i++) {
+      await Bun.sleep(100);
+      logs = await hotfn(["logs", call.call_id], { env });
+    }
     expect(logs).toMatchObject({ code: 0, stdout: "a line for the log\n" });
 
     const calls = await hotfn(["calls", "capp", "/log"], { env });

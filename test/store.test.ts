@@ -1,23 +1,33 @@
 /**
- * The store: its contract on a libSQL file and on `:memory:`; route lists that stay bounded at 10,000
- * routes (the SQL asks for one page, never the lot); migrations applied once, and a database migrated
- * by a newer hotfn refused; data that survives a restart of the real process.
+ * The store: its contract on a libSQL file, on `:memory:` and on PostgreSQL; what must hold when
+ * several processes share a libSQL file or a PostgreSQL database; route lists that stay bounded at
+ * 10,000 routes (the SQL asks for one page, never the lot); migrations applied once, and a database
+ * migrated by a newer hotfn refused, on both dialects; data that survives a restart of the real process.
  */
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { SQL } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client";
+import { getTableColumns, is, Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/libsql";
+import { drizzle as drizzlePg } from "drizzle-orm/bun-sql";
+import { MIGRATION_SETS, renderMigrations } from "../scripts/embed-migrations.ts";
 import { createLogger } from "../src/log.ts";
 import { createAppRepo } from "../src/store/apps.ts";
-import { createChangeFeed } from "../src/store/changes.ts";
-import { openStore } from "../src/store/index.ts";
+import { createCallQueueRepo } from "../src/store/call-queue.ts";
+import { openStore, type Store } from "../src/store/index.ts";
 import { migrate, SchemaTooNew } from "../src/store/migrate.ts";
 import { MIGRATIONS } from "../src/store/migrations.gen.ts";
+import { createPgCallQueueRepo } from "../src/store/pg/call-queue.ts";
+import { migratePostgres } from "../src/store/pg/migrate.ts";
+import { MIGRATIONS as PG_MIGRATIONS } from "../src/store/pg/migrations.gen.ts";
 import { createRouteRepo } from "../src/store/routes.ts";
+import { type SharedDb, sharedStoreContract } from "./contracts/shared-store.ts";
 import { storeContract } from "./contracts/store.ts";
+import { hasPostgres, lazyPostgres } from "./helpers/postgres.ts";
 import { startServer } from "./helpers/server.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -32,8 +42,72 @@ afterAll(() => {
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
+const postgres = lazyPostgres();
+afterAll(() => postgres.stop());
+const withPostgres = hasPostgres();
+if (!withPostgres) console.warn("no PostgreSQL server here (apt-get install -y postgresql): its store suites are skipped");
+
 storeContract("libSQL file", () => openStore({ url: `file:${join(tempDir(), "hotfn.db")}`, log: silent }));
 storeContract(":memory:", () => openStore({ url: ":memory:", log: silent }));
+if (withPostgres) storeContract("PostgreSQL", async () => openStore({ url: await (await postgres.get()).database(), log: silent }));
+
+/** Stores and connections on one database, closed together. */
+function sharedDb(url: string, connectQueue: (opts: Parameters<SharedDb["queue"]>[0]) => { queue: ReturnType<SharedDb["queue"]>; close(): unknown }, stored: SharedDb["stored"]): SharedDb {
+  const closers: (() => unknown)[] = [];
+  return {
+    async open() {
+      const store = await openStore({ url, log: silent });
+      closers.push(() => store.close());
+      return store;
+    },
+    queue(opts) {
+      const { queue, close } = connectQueue(opts);
+      closers.push(close);
+      return queue;
+    },
+    stored,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+sharedStoreContract("libSQL file", async () => {
+  const url = `file:${join(tempDir(), "shared.db")}`;
+  // another process's connections wait out the brief write lock as hotfn's own do
+  const connect = (): Client => createClient({ url, timeout: 5000 });
+  const reader = connect();
+  return sharedDb(
+    url,
+    (opts) => {
+      const client = connect();
+      return { queue: createCallQueueRepo(drizzle(client), opts), close: () => client.close() };
+    },
+    async (id) => {
+      const { rows } = await reader.execute({ sql: "SELECT payload, request FROM calls WHERE id = ?", args: [id] });
+      return { payload: rows[0]?.payload ?? null, request: rows[0]?.request ?? null };
+    },
+  );
+});
+
+if (withPostgres) {
+  sharedStoreContract("PostgreSQL", async () => {
+    const url = await (await postgres.get()).database();
+    const reader = new SQL(url, { max: 1 });
+    const db = sharedDb(
+      url,
+      (opts) => {
+        const client = new SQL(url, { max: 2 });
+        return { queue: createPgCallQueueRepo(drizzlePg({ client }), opts), close: () => client.close() };
+      },
+      async (id) => {
+        const [row] = await reader`SELECT payload, request FROM calls WHERE id = ${id}`;
+        return { payload: row?.payload ?? null, request: row?.request ?? null };
+      },
+    );
+    return { ...db, close: async () => (await db.close(), await reader.close()) };
+  });
+}
 
 describe("listing 10,000 routes", () => {
   const ROUTES = 10_000;
@@ -52,8 +126,8 @@ describe("listing 10,000 routes", () => {
       SELECT 'big', printf('/fn/%05d', i), 'busybox', 'sync', 'default', 128, 30, 30 FROM n`);
     // The store's own repositories, over a connection that records every query it sends.
     const db = drizzle(client, { logger: { logQuery: (sql, params) => queries.push({ sql, params }) } });
-    const changes = createChangeFeed();
-    repo = createRouteRepo(db, createAppRepo(db, changes), changes);
+    const changed = async () => {};
+    repo = createRouteRepo(db, createAppRepo(db, changed), changed);
   });
   afterAll(() => client.close());
 
@@ -112,6 +186,54 @@ describe("migrations", () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe("migrations on PostgreSQL", () => {
+  it.skipIf(!withPostgres)("apply once, and refuse a database migrated by a newer hotfn", async () => {
+    const url = await (await postgres.get()).database();
+    const client = new SQL(url, { max: 1 });
+    try {
+      expect(await migratePostgres(client)).toEqual(PG_MIGRATIONS.map((m) => m.tag));
+      expect(await migratePostgres(client)).toEqual([]);
+      await client`INSERT INTO __hotfn_migrations (idx, tag, applied_at) VALUES (999, '0999_future', 0)`;
+      await expect(migratePostgres(client)).rejects.toBeInstanceOf(SchemaTooNew);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.skipIf(!withPostgres)("are applied by one of several nodes starting together, the others waiting for it", async () => {
+    const url = await (await postgres.get()).database();
+    const stores: Store[] = await Promise.all([1, 2, 3].map(() => openStore({ url, log: silent })));
+    try {
+      await stores[0]!.apps.create("together", {});
+      for (const s of stores) expect((await s.apps.get("together")).name).toBe("together");
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+});
+
+describe("the two schemas", () => {
+  it("keep the same tables and columns (store/schema.ts and its twin store/pg/schema.ts)", async () => {
+    const sqlite = await import("../src/store/schema.ts");
+    const pg = await import("../src/store/pg/schema.ts");
+    const shape = (schema: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(schema)
+          .filter(([, t]) => is(t, Table))
+          .map(([name, t]) => [name, Object.values(getTableColumns(t as Table)).map((c) => `${c.name}${c.notNull ? "" : "?"}`).sort()]),
+      );
+    expect(Object.keys(shape(sqlite)).sort()).toEqual(["apps", "calls", "changes", "nodes", "queueDepth", "routes"]);
+    expect(Object.keys(shape(pg)).sort()).toEqual(Object.keys(shape(sqlite)).sort());
+    expect(shape(pg)).toEqual(shape(sqlite));
+  });
+});
+
+describe("the embedded migrations", () => {
+  it("are current for both dialects (regenerate with bun run db:generate)", async () => {
+    for (const set of MIGRATION_SETS) expect(await Bun.file(join(ROOT, set.out)).text()).toBe(await renderMigrations(set));
   });
 });
 

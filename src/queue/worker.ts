@@ -43,16 +43,23 @@ export interface AsyncWorkersOptions {
   workers: number;
   /** this node's name (HOTFN_NODE): lease tokens are `worker:<node>/<boot id>#<n>` */
   nodeId: string;
+  /** this process (default: a random id): the node heartbeat names it, so others can release its claims */
+  bootId?: string;
   log: Logger;
   /** back-off bounds when idle or failing (default 25 ms → 1 s) */
   backoff?: { minMs: number; maxMs: number };
+}
+
+/** The lease owner of one process's workers; each claim's token is this plus `#<n>`. */
+export function leaseOwner(nodeId: string, bootId: string): string {
+  return `worker:${nodeId}/${bootId}`;
 }
 
 export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
   const { claims, runner, log } = opts;
   const { minMs, maxMs } = opts.backoff ?? { minMs: 25, maxMs: 1000 };
   const prefix = `worker:${opts.nodeId}/`;
-  const owner = `${prefix}${crypto.randomUUID().slice(0, 8)}`;
+  const owner = leaseOwner(opts.nodeId, opts.bootId ?? crypto.randomUUID().slice(0, 8));
 
   let stopping = false;
   let claimCount = 0;

@@ -1,13 +1,13 @@
 /**
- * App queries. Contract: missing apps throw NotFound, duplicates throw Conflict, deleting an app that
- * still has routes throws Invalid (the v1 API answers 400 for it).
+ * App queries (SQLite; the PostgreSQL twin is pg/apps.ts). Contract: missing apps throw NotFound,
+ * duplicates throw Conflict, deleting an app that still has routes throws Invalid (the v1 API
+ * answers 400 for it). Every write reaches the change feed before it resolves.
  * @module
  */
 import { and, asc, eq, gt, notExists, sql } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import type { App, Page, StringMap } from "../model.ts";
-import type { ChangeFeed } from "./changes.ts";
 import { decodeCursor, type PageQuery, pageOf } from "./cursor.ts";
 import { mergeMap } from "./merge.ts";
 import { apps, routes } from "./schema.ts";
@@ -24,7 +24,11 @@ export interface AppRepo {
   delete(name: string): Promise<void>;
 }
 
-export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo {
+/**
+ * `changed` carries the change log (appended by triggers in the write's own transaction) to the
+ * change feed: each write awaits it, so its writer sees the change at once (store/change-watch.ts).
+ */
+export function createAppRepo(db: LibSQLDatabase, changed: () => Promise<void>): AppRepo {
   const get = async (name: string): Promise<App> => {
     const row = await db.select().from(apps).where(eq(apps.name, name)).get();
     if (!row) throw new NotFound(`App not found: ${name}`);
@@ -35,7 +39,7 @@ export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo 
     async create(name, config) {
       const rows = await db.insert(apps).values({ name, config: mergeMap({}, config) }).onConflictDoNothing().returning();
       if (!rows[0]) throw new Conflict(`App already exists: ${name}`);
-      changes.emit({ appName: name, kind: "created" });
+      await changed();
       return rows[0];
     },
 
@@ -58,7 +62,7 @@ export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo 
       const config = mergeMap(current.config, patch.config);
       const rows = await db.update(apps).set({ config, updatedAt: new Date() }).where(eq(apps.name, name)).returning();
       if (!rows[0]) throw new NotFound(`App not found: ${name}`);
-      changes.emit({ appName: name, kind: "updated" });
+      await changed();
       return rows[0];
     },
 
@@ -71,7 +75,7 @@ export function createAppRepo(db: LibSQLDatabase, changes: ChangeFeed): AppRepo 
         await get(name);
         throw new Invalid(`Cannot remove apps with routes: app ${name} still has routes; delete them first`, "app");
       }
-      changes.emit({ appName: name, kind: "deleted" });
+      await changed();
     },
   };
 }

@@ -3,7 +3,8 @@
  * renewal, completion, release. A call moves `queued → running → success|error|timeout|cancelled`;
  * a lease that lapses returns it to `queued` (at-least-once delivery; `attempts` counts claims) until
  * it has been tried `maxAttempts` times: then it ends as `error` and is never run again.
- * Every transition is one statement or one atomic batch: no interactive transactions.
+ * Every transition is one statement or one atomic batch: no interactive transactions. This is the
+ * SQLite queue; pg/call-queue.ts is its PostgreSQL twin (claims with FOR UPDATE SKIP LOCKED).
  * @module
  */
 import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
@@ -110,7 +111,25 @@ const claimedColumns = {
 };
 
 /** The columns that put a call back in the queue. */
-const requeued = { status: "queued", leaseOwner: null, leaseUntil: null, startedAt: null } as const;
+export const REQUEUED = { status: "queued", leaseOwner: null, leaseUntil: null, startedAt: null } as const;
+
+/** Why a call ended after `maxAttempts` claims that all lapsed. */
+export function gaveUpError(maxAttempts: number): string {
+  return `gave up after ${maxAttempts} attempts: each time, the worker running the call died or lost its lease before it finished`;
+}
+
+/** A claimed row as a worker gets it; `leaseUntil` stands in for a missing lease time. */
+export function toClaimedCall(
+  row: Omit<ClaimedCall, "request" | "payload" | "leaseUntil"> & { request: CallRequest | null; payload: Uint8Array | null; leaseUntil: number | null },
+  leaseUntil: number,
+): ClaimedCall {
+  return {
+    ...row,
+    request: row.request ?? { method: "POST", url: "", headers: {}, params: {} },
+    payload: row.payload ? new Uint8Array(row.payload) : new Uint8Array(),
+    leaseUntil: row.leaseUntil ?? leaseUntil,
+  };
+}
 
 export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions = {}): CallQueueRepo {
   const now = opts.now ?? Date.now;
@@ -119,7 +138,7 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
   const gaveUp = (t: number) =>
     ({
       status: "error",
-      error: `gave up after ${maxAttempts} attempts: each time, the worker running the call died or lost its lease before it finished`,
+      error: gaveUpError(maxAttempts),
       completedAt: new Date(t),
       leaseOwner: null,
       leaseUntil: null,
@@ -160,21 +179,14 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
       const lapsed = and(isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t), eq(calls.status, "running"));
       const [, , rows] = await db.batch([
         db.update(calls).set(gaveUp(t)).where(and(lapsed, triedOut)),
-        db.update(calls).set(requeued).where(and(lapsed, notTriedOut)),
+        db.update(calls).set(REQUEUED).where(and(lapsed, notTriedOut)),
         db
           .update(calls)
           .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
           .where(and(eq(calls.id, sql`(${oldest})`), eq(calls.status, "queued")))
           .returning(claimedColumns),
       ]);
-      const row = rows[0];
-      if (!row) return null;
-      return {
-        ...row,
-        request: row.request ?? { method: "POST", url: "", headers: {}, params: {} },
-        payload: row.payload ? new Uint8Array(row.payload) : new Uint8Array(),
-        leaseUntil: row.leaseUntil ?? t + leaseMs,
-      };
+      return rows[0] ? toClaimedCall(rows[0], t + leaseMs) : null;
     },
 
     async renew(id, owner, leaseMs) {
@@ -204,7 +216,7 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
     async release(id, owner) {
       const result = await db
         .update(calls)
-        .set({ ...requeued, attempts: sql`max(0, ${calls.attempts} - 1)` })
+        .set({ ...REQUEUED, attempts: sql`max(0, ${calls.attempts} - 1)` })
         .where(held(id, owner));
       return result.rowsAffected > 0;
     },
@@ -218,7 +230,7 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
       );
       const [ended, back] = await db.batch([
         db.update(calls).set(gaveUp(now())).where(and(owned, triedOut)),
-        db.update(calls).set(requeued).where(and(owned, notTriedOut)),
+        db.update(calls).set(REQUEUED).where(and(owned, notTriedOut)),
       ]);
       return ended.rowsAffected + back.rowsAffected;
     },

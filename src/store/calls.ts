@@ -163,10 +163,11 @@ function upsertStatement(rows: CallRow[]): InStatement {
   return { sql: `${UPSERT_HEAD}${Array(rows.length).fill(ROW_PLACEHOLDERS).join(", ")}${UPSERT_TAIL}`, args };
 }
 
-const FINISHED = ["success", "error", "timeout", "cancelled"] as const;
+/** The statuses of a call that ended. */
+export const FINISHED = ["success", "error", "timeout", "cancelled"] as const;
 
 /** The smallest UUIDv7 of the millisecond `t`: every id made before `t` sorts below it. */
-function uuidv7Floor(t: Date): string {
+export function uuidv7Floor(t: Date): string {
   const hex = t.getTime().toString(16).padStart(12, "0");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }

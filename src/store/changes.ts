@@ -1,6 +1,8 @@
 /**
- * Tells listeners that an app or route changed, so caches drop it and the runner retires containers
- * built from the old definition. Listeners that throw are reported, never propagated to the writer.
+ * Tells listeners in this process that an app or route changed — here or in any other process on
+ * the database (change-watch.ts feeds it from the change log) — so caches drop it and the runner
+ * retires containers built from the old definition. Listeners that throw are reported, never
+ * propagated to the writer.
  * @module
  */
 

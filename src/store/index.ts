@@ -1,21 +1,22 @@
 /**
- * The store: opens the libSQL database (file, :memory: or remote), applies the embedded migrations,
- * and hands out one repository per entity. Nothing here knows about HTTP or Docker.
+ * The store: opens the database — libSQL (a file, `:memory:`, a remote server) or PostgreSQL, by
+ * `DB_URL` — applies the embedded migrations, and hands out one repository per entity. Writes of
+ * apps and routes reach every process's change feed, whichever process made them. Nothing here
+ * knows about HTTP or Docker.
  * @module
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
 import type { Logger } from "../log.ts";
-import { type AppRepo, createAppRepo } from "./apps.ts";
-import { type CallQueueRepo, createCallQueueRepo } from "./call-queue.ts";
+import type { AppRepo } from "./apps.ts";
+import type { CallQueueRepo } from "./call-queue.ts";
 import { createCallRecorder, type CallRecorder } from "./call-recorder.ts";
-import { type CallRepo, createCallRepo } from "./calls.ts";
+import type { CallRepo } from "./calls.ts";
+import { type ChangeLogRepo, createChangeWatcher } from "./change-watch.ts";
 import { type ChangeFeed, createChangeFeed } from "./changes.ts";
-import { migrate } from "./migrate.ts";
+import type { NodeRepo } from "./heartbeat.ts";
+import { openLibsql } from "./libsql.ts";
+import { openPostgres } from "./pg/open.ts";
 import { createRouteCache, type RouteCache } from "./route-cache.ts";
-import { createRouteRepo, type RouteRepo } from "./routes.ts";
+import type { RouteRepo } from "./routes.ts";
 
 export interface Store {
   apps: AppRepo;
@@ -25,15 +26,18 @@ export interface Store {
   queue: CallQueueRepo;
   /** buffered, batched writes of sync call records */
   recorder: CallRecorder;
-  /** route lookups for the call path, invalidated by route and app writes */
+  /** route lookups for the call path, invalidated by route and app writes of any process */
   routeCache: RouteCache;
-  /** app and route changes, for whoever holds state derived from them */
+  /** app and route changes, of this process and every other on the database */
   changes: ChangeFeed;
+  /** who holds each node name, and their heartbeats */
+  nodes: NodeRepo;
   /** Flushes pending call records, then closes the database. */
   close(): Promise<void>;
 }
 
 export interface StoreOptions {
+  /** file:PATH, :memory:, libsql://, http(s)://, ws(s):// (libSQL) or postgres(ql):// (PostgreSQL) */
   url: string;
   authToken?: string | undefined;
   /** claims an async call may have before a lapsed one ends as an error (HOTFN_ASYNC_MAX_ATTEMPTS; default 3) */
@@ -41,48 +45,68 @@ export interface StoreOptions {
   log: Logger;
 }
 
-export async function openStore({ url, authToken, maxAttempts, log }: StoreOptions): Promise<Store> {
-  const local = url.startsWith("file:");
-  if (local) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
-  const client = createClient(authToken === undefined ? { url } : { url, authToken });
-  if (local) {
-    // WAL lets readers (the calls API) run while the recorder writes; the busy timeout rides out the
-    // brief lock a second process (a restart racing a dying one) may hold.
-    await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA busy_timeout = 5000");
-    await client.execute("PRAGMA synchronous = NORMAL");
-    // After a checkpoint the WAL file is cut back to this size instead of keeping its high-water mark.
-    await client.execute("PRAGMA journal_size_limit = 67108864");
-  }
-  const applied = await migrate(client);
-  if (applied.length > 0) log.info("database migrated", { applied });
+/** The repositories a dialect provides over its database. */
+export interface DialectRepos {
+  apps: AppRepo;
+  routes: RouteRepo;
+  calls: CallRepo;
+  queue: CallQueueRepo;
+  nodes: NodeRepo;
+}
 
-  const db = drizzle(client);
-  const changes = createChangeFeed((err) => log.error("change listener failed", { err }));
-  const apps = createAppRepo(db, changes);
-  const routes = createRouteRepo(db, apps, changes);
-  const stored = createCallRepo(db, client);
-  const recorder = createCallRecorder(stored, log);
+/** An open, migrated database of one dialect (libsql.ts, pg/open.ts). */
+export interface Dialect {
+  changeLog: ChangeLogRepo;
+  /** `changed` is awaited after every app and route write (change-watch.ts `sync`) */
+  repos(changed: () => Promise<void>): DialectRepos;
+  /** how often to read the change log for other processes' writes, ms (0: never) */
+  pollMs: number;
+  /** PostgreSQL: calls `poke` on every change NOTIFY and on every (re)connect; resolves to unlisten */
+  listen?(poke: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const dialect = isPostgresUrl(opts.url) ? await openPostgres(opts) : await openLibsql(opts);
+  const changes = createChangeFeed((err) => opts.log.error("change listener failed", { err }));
+  const watcher = createChangeWatcher({
+    log: dialect.changeLog,
+    feed: changes,
+    pollMs: dialect.pollMs,
+    onError: (err) => opts.log.warn("change log not read; will read again", { err }),
+  });
+  const repos = dialect.repos(watcher.sync);
+  let unlisten: (() => Promise<void>) | undefined;
+  try {
+    await watcher.start();
+    unlisten = await dialect.listen?.(watcher.poke);
+  } catch (err) {
+    await watcher.stop();
+    await dialect.close();
+    throw err;
+  }
+  const recorder = createCallRecorder(repos.calls, opts.log);
   // Read-your-writes on this node: a call's record is served from the recorder's buffer until the
   // database has it, so it reads final the moment its answer was sent.
   const calls: CallRepo = {
-    ...stored,
-    get: async (id) => recorder.peek(id)?.call ?? stored.get(id),
-    log: async (id) => recorder.peek(id)?.log ?? stored.log(id),
+    ...repos.calls,
+    get: async (id) => recorder.peek(id)?.call ?? repos.calls.get(id),
+    log: async (id) => recorder.peek(id)?.log ?? repos.calls.log(id),
   };
-  const routeCache = createRouteCache(routes, apps, changes);
 
   return {
-    apps,
-    routes,
+    ...repos,
     calls,
-    queue: createCallQueueRepo(db, maxAttempts === undefined ? {} : { maxAttempts }),
     recorder,
-    routeCache,
+    routeCache: createRouteCache(repos.routes, repos.apps, changes),
     changes,
     async close() {
       await recorder.stop();
-      client.close();
+      await watcher.stop();
+      await unlisten?.();
+      await dialect.close();
     },
   };
 }

@@ -52,5 +52,25 @@ export const MIGRATIONS: Migration[] = [
       "CREATE TRIGGER `calls_queued_update` AFTER UPDATE OF `status`, `payload` ON `calls` WHEN old.`status` = 'queued' OR new.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET\n\t\t`queued` = `queued` + (CASE WHEN new.`status` = 'queued' THEN 1 ELSE 0 END) - (CASE WHEN old.`status` = 'queued' THEN 1 ELSE 0 END),\n\t\t`queued_bytes` = `queued_bytes`\n\t\t\t+ (CASE WHEN new.`status` = 'queued' THEN coalesce(length(new.`payload`), 0) ELSE 0 END)\n\t\t\t- (CASE WHEN old.`status` = 'queued' THEN coalesce(length(old.`payload`), 0) ELSE 0 END)\n\tWHERE `id` = 1;\nEND;",
       "CREATE TRIGGER `calls_queued_delete` AFTER DELETE ON `calls` WHEN old.`status` = 'queued'\nBEGIN\n\tUPDATE `queue_depth` SET `queued` = `queued` - 1, `queued_bytes` = `queued_bytes` - coalesce(length(old.`payload`), 0) WHERE `id` = 1;\nEND;"
     ]
+  },
+  {
+    "idx": 5,
+    "tag": "0005_nodes_changes",
+    "statements": [
+      "CREATE TABLE `changes` (\n\t`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`app_name` text NOT NULL,\n\t`path` text,\n\t`kind` text NOT NULL,\n\t`at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL\n);",
+      "CREATE TABLE `nodes` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`instance` text NOT NULL,\n\t`started_at` integer NOT NULL,\n\t`beat_at` integer NOT NULL\n);"
+    ]
+  },
+  {
+    "idx": 6,
+    "tag": "0006_change_log_triggers",
+    "statements": [
+      "-- Appends every app and route write to `changes`, in the same transaction as the write, so every\n-- process on this database learns of it (store/change-watch.ts). SQLite runs one writer at a time,\n-- so `seq` order is commit order.\nCREATE TRIGGER `apps_changed_insert` AFTER INSERT ON `apps`\nBEGIN\n\tINSERT INTO `changes` (`app_name`, `path`, `kind`) VALUES (new.`name`, NULL, 'created');\nEND;",
+      "CREATE TRIGGER `apps_changed_update` AFTER UPDATE ON `apps`\nBEGIN\n\tINSERT INTO `changes` (`app_name`, `path`, `kind`) VALUES (new.`name`, NULL, 'updated');\nEND;",
+      "CREATE TRIGGER `apps_changed_delete` AFTER DELETE ON `apps`\nBEGIN\n\tINSERT INTO `changes` (`app_name`, `path`, `kind`) VALUES (old.`name`, NULL, 'deleted');\nEND;",
+      "CREATE TRIGGER `routes_changed_insert` AFTER INSERT ON `routes`\nBEGIN\n\tINSERT INTO `changes` (`app_name`, `path`, `kind`) VALUES (new.`app_name`, new.`path`, 'created');\nEND;",
+      "CREATE TRIGGER `routes_changed_update` AFTER UPDATE ON `routes`\nBEGIN\n\tINSERT INTO `changes` (`app_name`, `path`, `kind`) VALUES (new.`app_name`, new.`path`, 'updated');\nEND;",
+      "CREATE TRIGGER `routes_changed_delete` AFTER DELETE ON `routes`\nBEGIN\n\tINSERT INTO `changes` (`app_name`, `path`, `kind`) VALUES (old.`app_name`, old.`path`, 'deleted');\nEND;"
+    ]
   }
 ];

@@ -1,7 +1,8 @@
 /**
- * Route queries. Contract: creating a route creates its app when missing (one atomic batch); duplicate
- * paths throw Conflict; a missing app or route throws NotFound. Every write is announced on the change
- * feed so the route cache and the runner can drop what they hold.
+ * Route queries (SQLite; the PostgreSQL twin is pg/routes.ts). Contract: creating a route creates its
+ * app when missing (one atomic batch); duplicate paths throw Conflict; a missing app or route throws
+ * NotFound. Every write reaches the change feed before it resolves, so the route cache and the
+ * runner drop what they hold.
  * @module
  */
 import { and, asc, eq, gt } from "drizzle-orm";
@@ -9,7 +10,6 @@ import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { Conflict, NotFound } from "../errors.ts";
 import type { HeaderMap, Page, Route, StringMap } from "../model.ts";
 import type { AppRepo } from "./apps.ts";
-import type { ChangeFeed } from "./changes.ts";
 import { decodeCursor, type PageQuery, pageOf } from "./cursor.ts";
 import { isPattern, pathShape } from "../paths.ts";
 import { mergeMap } from "./merge.ts";
@@ -38,7 +38,33 @@ export interface RouteRepo {
 /** A PATCH value that removes a header: no values, or only empty ones. */
 const isEmptyHeader = (v: string[]) => v.length === 0 || v.every((s) => s === "");
 
-export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: ChangeFeed): RouteRepo {
+/** A new route's row: empty config values and empty headers dropped, as a PATCH would. */
+export function newRouteValues(route: NewRoute): NewRoute {
+  return { ...route, config: mergeMap({}, route.config), headers: mergeMap({}, route.headers, isEmptyHeader) };
+}
+
+/** The config and headers of `current` once `patch` is merged in (an empty value removes a key). */
+export function mergedMaps(current: Route, patch: RoutePatch): { config: StringMap; headers: HeaderMap } {
+  return {
+    config: patch.config === undefined ? current.config : mergeMap(current.config, patch.config),
+    headers: patch.headers === undefined ? current.headers : mergeMap(current.headers, patch.headers, isEmptyHeader),
+  };
+}
+
+/**
+ * Refuses a pattern route whose twin (a pattern of the same shape) exists among `paths`: both would
+ * match the same requests and the second could never be reached. A check, not a constraint: two such
+ * writes at the same instant could both pass it.
+ */
+export function refusePatternTwin(route: NewRoute, paths: string[]): void {
+  if (!isPattern(route.path)) return;
+  const shape = pathShape(route.path);
+  const twin = paths.find((p) => isPattern(p) && pathShape(p) === shape);
+  if (twin) throw new Conflict(`Route already exists: ${twin} in app ${route.appName} matches the same requests as ${route.path}`);
+}
+
+/** `changed`: see createAppRepo. */
+export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changed: () => Promise<void>): RouteRepo {
   const byKey = (appName: string, path: string) => and(eq(routes.appName, appName), eq(routes.path, path));
 
   const get = async (appName: string, path: string): Promise<Route> => {
@@ -51,24 +77,14 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
   return {
     async create(route) {
       if (isPattern(route.path)) {
-        // Two patterns of one shape would match the same requests and the second could never be
-        // reached. A check, not a constraint: two such writes at the same instant could both pass it.
-        const shape = pathShape(route.path);
-        const twin = (await db.select({ path: routes.path }).from(routes).where(eq(routes.appName, route.appName))).find(
-          (r) => isPattern(r.path) && pathShape(r.path) === shape,
-        );
-        if (twin) throw new Conflict(`Route already exists: ${twin.path} in app ${route.appName} matches the same requests as ${route.path}`);
+        refusePatternTwin(route, (await db.select({ path: routes.path }).from(routes).where(eq(routes.appName, route.appName))).map((r) => r.path));
       }
       const [, inserted] = await db.batch([
         db.insert(apps).values({ name: route.appName, config: {} }).onConflictDoNothing(),
-        db
-          .insert(routes)
-          .values({ ...route, config: mergeMap({}, route.config), headers: mergeMap({}, route.headers, isEmptyHeader) })
-          .onConflictDoNothing()
-          .returning(),
+        db.insert(routes).values(newRouteValues(route)).onConflictDoNothing().returning(),
       ]);
       if (!inserted[0]) throw new Conflict(`Route already exists: ${route.path} in app ${route.appName}`);
-      changes.emit({ appName: route.appName, path: route.path, kind: "created" });
+      await changed();
       return inserted[0];
     },
 
@@ -92,19 +108,13 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
 
     async update(appName, path, patch) {
       const current = await get(appName, path);
-      const { config, headers, ...fields } = patch;
       const rows = await db
         .update(routes)
-        .set({
-          ...fields,
-          config: config === undefined ? current.config : mergeMap(current.config, config),
-          headers: headers === undefined ? current.headers : mergeMap(current.headers, headers, isEmptyHeader),
-          updatedAt: new Date(),
-        })
+        .set({ ...patch, ...mergedMaps(current, patch), updatedAt: new Date() })
         .where(byKey(appName, path))
         .returning();
       if (!rows[0]) throw new NotFound(`Route not found: ${path} in app ${appName}`);
-      changes.emit({ appName, path, kind: "updated" });
+      await changed();
       return rows[0];
     },
 
@@ -114,7 +124,7 @@ export function createRouteRepo(db: LibSQLDatabase, appRepo: AppRepo, changes: C
         await get(appName, path);
         throw new NotFound(`Route not found: ${path} in app ${appName}`);
       }
-      changes.emit({ appName, path, kind: "deleted" });
+      await changed();
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
- * The SQLite (libSQL) schema: apps, routes, calls, and the async queue's depth counter. drizzle-kit
- * generates migrations from this file (`bun run db:generate`); a PostgreSQL twin will live in `store/pg/`.
+ * The SQLite (libSQL) schema: apps, routes, calls, the async queue's depth counter, the nodes'
+ * heartbeats and the change log. drizzle-kit generates migrations from this file (`bun run
+ * db:generate`); its PostgreSQL twin is `store/pg/schema.ts`, and the two must keep the same tables.
  * @module
  */
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { CallRequest, CallStatus, HeaderMap, RouteFormat, RouteType, StringMap } from "../model.ts";
+import type { Change } from "./changes.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
@@ -76,4 +78,31 @@ export const queueDepth = sqliteTable("queue_depth", {
   queued: integer("queued").notNull().default(0),
   /** bytes of the queued calls' payloads, for HOTFN_MAX_QUEUED_BYTES (drizzle/0004_queued_bytes_triggers.sql) */
   queuedBytes: integer("queued_bytes").notNull().default(0),
+});
+
+/**
+ * One row per running hotfn process, by node name (HOTFN_NODE): `instance` is the process, `beat_at`
+ * its last heartbeat (ms, the database's clock). A node whose heartbeat lapsed is dead: its async
+ * claims go back to the queue and a new process may take its name (store/heartbeat.ts).
+ */
+export const nodes = sqliteTable("nodes", {
+  name: text("name").primaryKey(),
+  instance: text("instance").notNull(),
+  startedAt: integer("started_at").notNull(),
+  beatAt: integer("beat_at").notNull(),
+});
+
+/**
+ * Every app and route write, in commit order, appended by triggers (drizzle/0006_change_log_triggers.sql,
+ * written by hand), so every process on the database learns of writes made by the others
+ * (store/change-watch.ts). Pruned after an hour.
+ */
+export const changes = sqliteTable("changes", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  appName: text("app_name").notNull(),
+  /** null when the app itself changed */
+  path: text("path"),
+  kind: text("kind").$type<Change["kind"]>().notNull(),
+  /** ms since epoch, the database's clock */
+  at: integer("at").notNull().default(now),
 });

@@ -1,6 +1,7 @@
 /**
  * The store contract: what every Store implementation must do, whatever database is behind it. Run by
- * test/store.test.ts for a libSQL file and for `:memory:` (and later for PostgreSQL).
+ * test/store.test.ts for a libSQL file, for `:memory:` and for PostgreSQL. What must hold when
+ * several processes share a database is test/contracts/shared-store.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import { Conflict, Invalid, NotFound } from "../../src/errors.ts";
@@ -154,7 +155,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>) {
         await store.apps.delete("feed");
         off();
         await store.apps.create("after", {});
-        expect(seen).toEqual(["created feed /r", "updated feed /r", "deleted feed /r", "updated feed", "deleted feed"]);
+        // The route's write created its app too: both are announced, the app first.
+        expect(seen).toEqual(["created feed", "created feed /r", "updated feed /r", "deleted feed /r", "updated feed", "deleted feed"]);
       });
     });
 
@@ -185,6 +187,31 @@ export function storeContract(name: string, makeStore: () => Promise<Store>) {
         await expect(store.routeCache.resolve("later", "/r")).rejects.toBeInstanceOf(NotFound);
         await store.routes.create(route("later", "/r"));
         expect((await store.routeCache.resolve("later", "/r")).route.path).toBe("/r");
+      });
+    });
+
+    describe("nodes", () => {
+      it("gives a node name to one process at a time, takes its own back, and frees it on a clean leave", async () => {
+        expect(await store.nodes.take("n", "p1", 60_000)).toBeNull();
+        expect(await store.nodes.take("n", "p1", 60_000)).toBeNull();
+        expect((await store.nodes.take("n", "p2", 60_000))?.instance).toBe("p1");
+        expect(await store.nodes.beat("n", "p1")).toBe(true);
+        expect(await store.nodes.beat("n", "p2")).toBe(false);
+        await store.nodes.leave("n", "p2");
+        expect((await store.nodes.take("n", "p2", 60_000))?.instance).toBe("p1");
+        await store.nodes.leave("n", "p1");
+        expect(await store.nodes.take("n", "p2", 60_000)).toBeNull();
+      });
+
+      it("lets a name whose heartbeat lapsed be taken, and reaps only lapsed nodes", async () => {
+        await store.nodes.take("old", "p1", 60_000);
+        await store.nodes.take("dead", "p2", 60_000);
+        await Bun.sleep(400);
+        expect(await store.nodes.take("old", "p3", 200)).toBeNull();
+        expect(await store.nodes.beat("old", "p1")).toBe(false);
+        expect(await store.nodes.reap(200)).toEqual([{ name: "dead", instance: "p2" }]);
+        expect(await store.nodes.reap(200)).toEqual([]);
+        expect(await store.nodes.beat("old", "p3")).toBe(true);
       });
     });
 

@@ -1,0 +1,48 @@
+/**
+ * Node rows on PostgreSQL: the twin of store/nodes.ts, whose NodeRepo contract (heartbeat.ts) it
+ * keeps, in the database's clock.
+ * @module
+ */
+import { and, eq, lt, or, sql } from "drizzle-orm";
+import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
+import type { NodeRepo } from "../heartbeat.ts";
+import { affected } from "./result.ts";
+import { nodes } from "./schema.ts";
+
+const dbNow = sql`((extract(epoch from clock_timestamp()) * 1000)::bigint)`;
+
+export function createPgNodeRepo(db: BunSQLDatabase): NodeRepo {
+  const mine = (node: string, instance: string) => and(eq(nodes.name, node), eq(nodes.instance, instance));
+  return {
+    async take(node, instance, staleMs) {
+      // The holder may vanish between the two statements (it left, or was reaped): then try again.
+      for (let i = 0; i < 3; i++) {
+        const taken = await db
+          .insert(nodes)
+          .values({ name: node, instance, startedAt: dbNow, beatAt: dbNow })
+          .onConflictDoUpdate({
+            target: nodes.name,
+            set: { instance, startedAt: dbNow, beatAt: dbNow },
+            setWhere: or(lt(nodes.beatAt, sql`${dbNow} - ${staleMs}::bigint`), eq(nodes.instance, instance)),
+          })
+          .returning({ name: nodes.name });
+        if (taken.length > 0) return null;
+        const [holder] = await db.select({ instance: nodes.instance, beatAt: nodes.beatAt }).from(nodes).where(eq(nodes.name, node)).limit(1);
+        if (holder) return holder;
+      }
+      throw new Error(`node name ${node} changed hands three times while this process tried to take it`);
+    },
+
+    async beat(node, instance) {
+      return affected(await db.update(nodes).set({ beatAt: dbNow }).where(mine(node, instance))) > 0;
+    },
+
+    async leave(node, instance) {
+      await db.delete(nodes).where(mine(node, instance));
+    },
+
+    async reap(staleMs) {
+      return db.delete(nodes).where(lt(nodes.beatAt, sql`${dbNow} - ${staleMs}::bigint`)).returning({ name: nodes.name, instance: nodes.instance });
+    },
+  };
+}
