@@ -113,8 +113,11 @@ describe("start-up", () => {
     expect(made.exitCode).toBe(0);
     expect(containersOf(node).length).toBe(1);
     const other = await startServer({ env: { HOTFN_NODE: node } });
-    expect(containersOf(node).length).toBe(0);
-    await other.stop();
+    try {
+      expect(containersOf(node).length).toBe(0);
+    } finally {
+      await other.stop();
+    }
   });
 
   it("serves its API without a Docker engine, and answers calls with 503", async () => {

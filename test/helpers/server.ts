@@ -52,6 +52,15 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     stdout: "pipe",
     stderr: "pipe",
   });
+  // bun test runs no exit handlers: a test that fails before its stop() would leave the server
+  // running. A watchdog shell outlives the test run by a second at most, then kills the server and
+  // removes its containers; a server that exits takes its watchdog along.
+  const watchdog = Bun.spawn(
+    ["sh", "-c", `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${proc.pid} 2>/dev/null; do sleep 1; done; kill -9 ${proc.pid} 2>/dev/null; ids=$(docker ps -aq --filter label=hotfn.node=${node}); [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1`],
+    { stdio: ["ignore", "ignore", "ignore"] },
+  );
+  watchdog.unref();
+  void proc.exited.then(() => watchdog.kill());
 
   let logText = "";
   let url: string | undefined;
@@ -140,16 +149,24 @@ export async function removeContainers(node: string): Promise<void> {
  * (not its network namespace holders: see holdersOf).
  */
 export function containersOf(node: string, ...labels: string[]): string[] {
-  const holders = new Set(holdersOf(node));
-  return listContainers([`hotfn.node=${node}`, ...labels]).filter((id) => !holders.has(id));
+  return listContainers([`hotfn.node=${node}`, ...labels]).filter((c) => c.role !== "netns").map((c) => c.id);
 }
 
 /** The network namespace holders of `node` (hotfn.role=netns). */
 export function holdersOf(node: string): string[] {
-  return listContainers([`hotfn.node=${node}`, "hotfn.role=netns"]);
+  return listContainers([`hotfn.node=${node}`, "hotfn.role=netns"]).map((c) => c.id);
 }
 
-function listContainers(labels: string[]): string[] {
-  const ls = Bun.spawnSync(["docker", "ps", "-aq", ...labels.flatMap((l) => ["--filter", `label=${l}`])]);
-  return ls.stdout.toString().split("\n").filter(Boolean);
+/** One listing (a holder made between two listings must not pass for a function container). */
+function listContainers(labels: string[]): { id: string; role: string }[] {
+  const filters = labels.flatMap((l) => ["--filter", `label=${l}`]);
+  const ls = Bun.spawnSync(["docker", "ps", "-a", "--no-trunc", "--format", '{{.ID}} {{.Label "hotfn.role"}}', ...filters]);
+  return ls.stdout
+    .toString()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id = "", role = ""] = line.split(" ");
+      return { id: id.slice(0, 12), role };
+    });
 }
