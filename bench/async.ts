@@ -6,7 +6,7 @@
  *   both     accept and drain at once on a fresh node with workers
  * Prints one row per scenario and worker count.
  *
- *   bun bench/async.ts [--n 2000] [--concurrency 50] [--workers 4,16] [--format json]
+ *   bun bench/async.ts [--n 2000] [--concurrency 50] [--workers 4,16] [--format json] [--image hotfn-test/echo:latest]
  */
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -19,12 +19,13 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "50" },
     workers: { type: "string", default: "4,16" },
     format: { type: "string", default: "json" },
+    image: { type: "string", default: IMAGES.echo },
   },
 });
 const N = Number(values.n);
 const C = Number(values.concurrency);
 const WORKERS = values.workers.split(",").map(Number);
-const IMAGE = IMAGES.echo;
+const IMAGE = values.image;
 
 await ensureImages();
 

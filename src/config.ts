@@ -182,7 +182,7 @@ export const SETTINGS = {
     default: "7d",
     schema: duration,
   },
-  asyncWorkers: { env: "HOTFN_ASYNC_WORKERS", flag: "--async-workers", help: "in-process async workers (0: API-only node)", default: "4", schema: int(0, 1000) },
+  asyncWorkers: { env: "HOTFN_ASYNC_WORKERS", flag: "--async-workers", help: "most async calls this node runs at once; fewer while the runner refuses them (0: API-only node)", default: "64", schema: int(0, 1000) },
   maxQueued: { env: "HOTFN_MAX_QUEUED", flag: "--max-queued", help: "queued async calls before 503", default: "100000", schema: int(1) },
   maxQueuedBytes: { env: "HOTFN_MAX_QUEUED_BYTES", flag: "--max-queued-bytes", help: "bytes of queued async call bodies before 503", default: String(256 * MiB), schema: int(1) },
   asyncLeaseMs: { env: "HOTFN_ASYNC_LEASE", flag: "--async-lease", help: "ms an async claim lasts before it returns to the queue unless renewed", default: "30000", schema: int(1000) },

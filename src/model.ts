@@ -77,6 +77,15 @@ export interface CallLog {
   text(): string;
 }
 
+/** An outcome whose log is read when it is written (CALL_LOG_TRAIL_MS after the run, at best). */
+export type LoggedOutcome = Omit<CallOutcome, "log"> & { log: string | CallLog };
+
+/**
+ * How long a hot container's stderr may still reach a call's log after its answer (the formats
+ * route it there for 100 ms): a CallLog read this long after the run ended is complete.
+ */
+export const CALL_LOG_TRAIL_MS = 120;
+
 /** The terminal facts of a run, as recorded on its call. */
 export interface CallOutcome {
   status: Extract<CallStatus, "success" | "error" | "timeout" | "cancelled">;

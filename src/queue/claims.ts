@@ -7,7 +7,7 @@
  */
 import { NotFound } from "../errors.ts";
 import type { CallOutcome } from "../model.ts";
-import type { CallQueueRepo, ClaimedCall } from "../store/call-queue.ts";
+import type { CallQueueRepo, ClaimedCall, Held } from "../store/call-queue.ts";
 import type { ResolvedRoute, RouteCache } from "../store/route-cache.ts";
 
 /** A call held under a lease, with the route it runs on. */
@@ -27,10 +27,16 @@ export interface Claims {
    * whose route vanished are closed as errors on the way. Rejects only when the database does.
    */
   next(lease: string): Promise<Claim | null>;
+  /** As `next`, for up to `limit` calls claimed at once under one `lease` (one database batch). */
+  nextMany(lease: string, limit: number): Promise<Claim[]>;
   /** Extends the lease to `leaseMs + extraMs` from now. False when the lease is no longer held. */
   renew(id: string, lease: string, extraMs?: number): Promise<boolean>;
   /** Records the outcome while `lease` holds the call. False (nothing written) when it does not. */
   record(id: string, lease: string, outcome: CallOutcome): Promise<boolean>;
+  /** As `renew`, for many claims in one batch; answers each in order. */
+  renewMany(held: readonly Held[]): Promise<boolean[]>;
+  /** As `record`, for many claims in one transaction; answers each in order. */
+  recordMany(done: readonly (Held & { outcome: CallOutcome })[]): Promise<boolean[]>;
   /** Gives the call back to the queue unrun (its attempt not counted). False when not held. */
   release(id: string, lease: string): Promise<boolean>;
 }
@@ -41,36 +47,46 @@ export interface ClaimsOptions {
   leaseMs: number;
 }
 
-/** Calls closed for a vanished route in one `next()` before it answers "none" for now. */
-const MAX_SKIPPED = 20;
+/** Batches of calls all closed for a vanished route in one `next()` before it answers "none" for now. */
+const MAX_SKIPPED_BATCHES = 20;
 
 export function createClaims({ queue, routeCache, leaseMs }: ClaimsOptions): Claims {
+  const routeOf = (call: ClaimedCall) =>
+    routeCache.resolve(call.appName, call.path).catch((err: unknown) => {
+      if (err instanceof NotFound) return null;
+      throw err;
+    });
+
+  const nextMany = async (lease: string, limit: number): Promise<Claim[]> => {
+    for (let skipped = 0; skipped < MAX_SKIPPED_BATCHES; skipped++) {
+      const calls = await queue.claimMany(lease, leaseMs, limit);
+      if (calls.length === 0) return [];
+      const ready: Claim[] = [];
+      const gone: (Held & { outcome: CallOutcome })[] = [];
+      for (const call of calls) {
+        const resolved = await routeOf(call);
+        // A pattern route resolves to itself by its own path; anything else means it is gone.
+        if (resolved !== null && resolved.route.path === call.path) ready.push({ call, resolved, lease });
+        else gone.push({ id: call.id, owner: lease, outcome: vanished(call) });
+      }
+      if (gone.length > 0) await queue.completeMany(gone);
+      if (ready.length > 0) return ready;
+    }
+    return [];
+  };
+
   return {
     leaseMs,
-
-    async next(lease) {
-      for (let skipped = 0; skipped < MAX_SKIPPED; skipped++) {
-        const call = await queue.claim(lease, leaseMs);
-        if (!call) return null;
-        const resolved = await routeCache.resolve(call.appName, call.path).catch((err: unknown) => {
-          if (err instanceof NotFound) return null;
-          throw err;
-        });
-        // A pattern route resolves to itself by its own path; anything else means it is gone.
-        if (resolved !== null && resolved.route.path === call.path) return { call, resolved, lease };
-        await queue.complete(call.id, lease, {
-          status: "error",
-          startedAt: null,
-          completedAt: new Date(),
-          error: `route ${call.path} of app ${call.appName} no longer exists`,
-          log: "",
-        });
-      }
-      return null;
-    },
-
+    nextMany,
+    next: async (lease) => (await nextMany(lease, 1))[0] ?? null,
     renew: (id, lease, extraMs = 0) => queue.renew(id, lease, leaseMs + extraMs),
+    renewMany: (held) => queue.renewMany(held, leaseMs),
     record: (id, lease, outcome) => queue.complete(id, lease, outcome),
+    recordMany: (done) => queue.completeMany(done),
     release: (id, lease) => queue.release(id, lease),
   };
+}
+
+function vanished(call: ClaimedCall): CallOutcome {
+  return { status: "error", startedAt: null, completedAt: new Date(), error: `route ${call.path} of app ${call.appName} no longer exists`, log: "" };
 }

@@ -3,7 +3,7 @@
  * claimed row becomes an Invocation again. Pure conversions.
  * @module
  */
-import type { CallOutcome, CallRequest } from "../model.ts";
+import type { CallRequest, LoggedOutcome } from "../model.ts";
 import type { Invocation, RunOutcome } from "../runner/types.ts";
 import type { ClaimedCall, NewQueuedCall } from "../store/call-queue.ts";
 import type { ResolvedRoute } from "../store/route-cache.ts";
@@ -39,12 +39,15 @@ export function toInvocation(call: ClaimedCall, { app, route }: ResolvedRoute, s
   return inv;
 }
 
-/** What to record for a finished run; an async call keeps the function's answer as its output. */
-export function toCallOutcome(o: RunOutcome): CallOutcome {
+/**
+ * What to record for a finished run; an async call keeps the function's answer as its output. The
+ * log stays the runner's, to be read when the outcome is written.
+ */
+export function toCallOutcome(o: RunOutcome): LoggedOutcome {
   if (o.status === "success") {
-    return { status: "success", startedAt: o.startedAt, completedAt: o.completedAt, error: null, log: o.log.text(), output: o.response.body };
+    return { status: "success", startedAt: o.startedAt, completedAt: o.completedAt, error: null, log: o.log, output: o.response.body };
   }
-  return { status: o.status, startedAt: o.startedAt, completedAt: o.completedAt, error: o.error.message, log: o.log.text(), output: null };
+  return { status: o.status, startedAt: o.startedAt, completedAt: o.completedAt, error: o.error.message, log: o.log, output: null };
 }
 
 /**

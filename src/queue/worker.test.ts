@@ -23,20 +23,44 @@ afterAll(() => {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** A runner whose answer per call is scripted by the call's body: `sleep:<ms>`, `busy`, `timeout`, or echo. */
+/**
+ * A runner whose answer per call is scripted by the call's body: `sleep:<ms>`, `busy`, `timeout`,
+ * `late-log` (stderr that trails the answer by 60 ms), or echo. With a capacity, it refuses (Busy)
+ * a call that finds that many already running, as a runner out of containers does.
+ */
 function scriptedRunner() {
   const seen: Invocation[] = [];
   let busyLeft = 0;
-  const runner: Runner & { seen: Invocation[]; busyTimes(n: number): void } = {
+  let capacity = Infinity;
+  let inRunner = 0;
+  let mostInRunner = 0;
+  const runner: Runner & { seen: Invocation[]; busyTimes(n: number): void; capacity(n: number): void; mostInRunner(): number } = {
     seen,
     busyTimes(n) {
       busyLeft = n;
     },
+    capacity(n) {
+      capacity = n;
+    },
+    mostInRunner: () => mostInRunner,
     async run(inv) {
       seen.push(inv);
       const body = dec.decode(inv.body);
       const startedAt = new Date();
       if (body === "busy" && busyLeft-- > 0) throw new Busy("no memory");
+      if (inRunner >= capacity) throw new Busy("no container came in time");
+      inRunner++;
+      mostInRunner = Math.max(mostInRunner, inRunner);
+      try {
+        return await answer(inv, body, startedAt);
+      } finally {
+        inRunner--;
+      }
+    },
+    retire() {},
+    async stop() {},
+  };
+  async function answer(inv: Invocation, body: string, startedAt: Date): Promise<RunOutcome> {
       if (body.startsWith("sleep:")) {
         await new Promise<void>((resolve, reject) => {
           const t = setTimeout(resolve, Number(body.slice(6)));
@@ -47,13 +71,12 @@ function scriptedRunner() {
         });
       }
       if (body === "timeout") {
-        return { status: "timeout", error: new FunctionTimeout("timed out after 1s"), log: { text: () => "partial log" }, startedAt, completedAt: new Date() } satisfies RunOutcome;
+        return { status: "timeout", error: new FunctionTimeout("timed out after 1s"), log: { text: () => "partial log" }, startedAt, completedAt: new Date() };
       }
-      return { status: "success", response: { status: 200, headers: [], body: enc.encode(`ran ${body}`) }, log: { text: () => `log of ${body}` }, startedAt, completedAt: new Date() };
-    },
-    retire() {},
-    async stop() {},
-  };
+      let log = `log of ${body}`;
+      if (body === "late-log") setTimeout(() => (log += "\nlast line, after the answer"), 60);
+      return { status: "success", response: { status: 200, headers: [], body: enc.encode(`ran ${body}`) }, log: { text: () => log }, startedAt, completedAt: new Date() };
+  }
   return runner;
 }
 
@@ -64,6 +87,8 @@ interface World {
   enqueue(body: string, path?: string): Promise<string>;
   /** claims so far that found the queue empty */
   emptyClaims(): number;
+  /** claims so far that found calls */
+  claimBatches(): number;
   settle(id: string): Promise<string>;
 }
 
@@ -83,9 +108,18 @@ async function world(opts: { workers?: number; dir?: string; node?: string; back
   const store = await openStore({ url: `file:${join(dir, "w.db")}`, log });
   const runner = scriptedRunner();
   const real = createClaims({ queue: store.queue, routeCache: store.routeCache, leaseMs: 1000 });
-  // Counts the claims that found nothing, so a test can wait for a loop to go to sleep.
+  // Counts the claims that found nothing, so a test can wait for the dispatcher to go to sleep.
   let empty = 0;
-  const claims = { ...real, next: async (lease: string) => (await real.next(lease)) ?? (empty++, null) };
+  let batches = 0;
+  const claims = {
+    ...real,
+    nextMany: async (lease: string, limit: number) => {
+      const claimed = await real.nextMany(lease, limit);
+      if (claimed.length === 0) empty++;
+      else batches++;
+      return claimed;
+    },
+  };
   const workers = createAsyncWorkers({
     claims,
     releaseOwnedBy: (prefix, except) => store.queue.releaseOwnedBy(prefix, except),
@@ -101,6 +135,7 @@ async function world(opts: { workers?: number; dir?: string; node?: string; back
     runner,
     workers,
     emptyClaims: () => empty,
+    claimBatches: () => batches,
     async enqueue(body, path = "/fn") {
       const { app, route, params } = await store.routeCache.resolve("app", path);
       const callId = Bun.randomUUIDv7();
@@ -156,7 +191,7 @@ describe("async workers", () => {
   it("wake at once on notify, long before their idle back-off ends", async () => {
     const w = await world({ workers: 1, backoff: { minMs: 600_000, maxMs: 600_000 } });
     await w.workers.start();
-    // the loop found nothing and now sleeps 10 minutes: far longer than settle() waits
+    // the dispatcher found nothing and now sleeps 10 minutes: far longer than settle() waits
     while (w.emptyClaims() === 0) await Bun.sleep(1);
     const id = await w.enqueue("quick");
     expect(await w.settle(id)).toBe("success");
@@ -179,6 +214,37 @@ describe("async workers", () => {
     expect(await w.settle(id)).toBe("success");
     expect(w.runner.seen.length).toBe(4);
     expect((await w.store.calls.get(id)).attempts).toBe(1);
+  });
+
+  it("claim in batches and hand the runner no more calls at once than the limit", async () => {
+    const w = await world({ workers: 16 });
+    await w.workers.start();
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => w.enqueue(`sleep:${i % 3}`)));
+    for (const id of ids) expect(await w.settle(id)).toBe("success");
+    expect(w.runner.mostInRunner()).toBeLessThanOrEqual(16);
+    // one claim per call would be 300
+    expect(w.claimBatches()).toBeLessThan(100);
+  });
+
+  it("follow what the runner can run: every call refused for want of room runs later, each counted once", async () => {
+    const w = await world({ workers: 32 });
+    w.runner.capacity(3);
+    await w.workers.start();
+    const ids = await Promise.all(Array.from({ length: 60 }, () => w.enqueue("sleep:20")));
+    for (const id of ids) {
+      expect(await w.settle(id)).toBe("success");
+      expect((await w.store.calls.get(id)).attempts).toBe(1);
+    }
+    // refusals halved the limit: far fewer refusals than calls
+    expect(w.runner.seen.length - ids.length).toBeLessThan(ids.length);
+  });
+
+  it("keep the stderr that trails a call's answer in its log", async () => {
+    const w = await world();
+    await w.workers.start();
+    const id = await w.enqueue("late-log");
+    expect(await w.settle(id)).toBe("success");
+    expect(await w.store.calls.log(id)).toBe("log of late-log\nlast line, after the answer");
   });
 
   it("on stop, let running calls finish within the grace", async () => {

@@ -7,7 +7,7 @@
  * SQLite queue; pg/call-queue.ts is its PostgreSQL twin (claims with FOR UPDATE SKIP LOCKED).
  * @module
  */
-import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { Busy } from "../errors.ts";
 import type { CallOutcome, CallRequest } from "../model.ts";
@@ -55,12 +55,16 @@ export interface CallQueueRepo {
    * Null when nothing is queued.
    */
   claim(owner: string, leaseMs: number): Promise<ClaimedCall | null>;
+  /** As `claim`, for up to `limit` calls at once (one batch), oldest first. */
+  claimMany(owner: string, leaseMs: number, limit: number): Promise<ClaimedCall[]>;
   /**
    * Extends `owner`'s lease to `leaseMs` from now. False when the call is no longer `owner`'s.
    * `owner` is always the exact lease token given to `claim`: callers make one per claim, so a holder
    * whose lease lapsed and whose call was claimed again never passes for the new holder.
    */
   renew(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** As `renew`, for many claims in one batch; answers each in order. */
+  renewMany(held: readonly Held[], leaseMs: number): Promise<boolean[]>;
   /**
    * Records the outcome (status, times, error, log, output) and drops the lease and the stored
    * request (a finished call is never replayed) — only while the lease is still `owner`'s. False
@@ -68,6 +72,8 @@ export interface CallQueueRepo {
    * the later run's outcome is the one kept.
    */
   complete(id: string, owner: string, outcome: CallOutcome): Promise<boolean>;
+  /** As `complete`, for many claims in one batch (one transaction); answers each in order. */
+  completeMany(done: readonly (Held & { outcome: CallOutcome })[]): Promise<boolean[]>;
   /**
    * Puts `owner`'s call back in the queue unfinished, as if this claim had not happened (its attempt
    * is not counted): for a call hotfn could not run or stopped itself (a busy runner, shutdown).
@@ -81,6 +87,12 @@ export interface CallQueueRepo {
    * were requeued or ended.
    */
   releaseOwnedBy(prefix: string, except?: string): Promise<number>;
+}
+
+/** A claim as its holder names it: the call and the exact lease token it was claimed with. */
+export interface Held {
+  id: string;
+  owner: string;
 }
 
 /** The bounds on the queue (HOTFN_MAX_QUEUED, HOTFN_MAX_QUEUED_BYTES). */
@@ -112,6 +124,22 @@ const claimedColumns = {
 
 /** The columns that put a call back in the queue. */
 export const REQUEUED = { status: "queued", leaseOwner: null, leaseUntil: null, startedAt: null } as const;
+
+/** The columns that record a finished call: its outcome, no lease, and no request (never replayed). */
+export function finishedColumns(o: CallOutcome) {
+  return {
+    status: o.status,
+    startedAt: o.startedAt === null ? undefined : o.startedAt,
+    completedAt: o.completedAt,
+    error: o.error,
+    log: o.log,
+    output: o.output ? Buffer.from(o.output) : null,
+    leaseOwner: null,
+    leaseUntil: null,
+    request: null,
+    payload: null,
+  };
+}
 
 /** Why a call ended after `maxAttempts` claims that all lapsed. */
 export function gaveUpError(maxAttempts: number): string {
@@ -150,6 +178,32 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
   // substr, not LIKE: node names may contain `_`, a LIKE wildcard
   const startsWith = (prefix: string) => sql`substr(${calls.leaseOwner}, 1, ${prefix.length}) = ${prefix}`;
   const held = (id: string, owner: string) => and(eq(calls.id, id), eq(calls.leaseOwner, owner), eq(calls.status, "running"));
+  const claimMany = async (owner: string, leaseMs: number, limit: number): Promise<ClaimedCall[]> => {
+    const t = now();
+    const oldest = db.select({ id: calls.id }).from(calls).where(eq(calls.status, "queued")).orderBy(calls.id).limit(limit);
+    const lapsed = and(isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t), eq(calls.status, "running"));
+    const [, , rows] = await db.batch([
+      db.update(calls).set(gaveUp(t)).where(and(lapsed, triedOut)),
+      db.update(calls).set(REQUEUED).where(and(lapsed, notTriedOut)),
+      db
+        .update(calls)
+        .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
+        .where(and(inArray(calls.id, oldest), eq(calls.status, "queued")))
+        .returning(claimedColumns),
+    ]);
+    return rows.map((row) => toClaimedCall(row, t + leaseMs)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  };
+  /** One transaction of one update per claim; each answer says whether its claim was still held. */
+  const eachHeld = async (updates: { id: string; owner: string; set: Record<string, unknown> }[]): Promise<boolean[]> => {
+    if (updates.length === 0) return [];
+    const [first, ...rest] = updates.map(({ id, owner, set }) => db.update(calls).set(set).where(held(id, owner)));
+    return (await db.batch([first!, ...rest])).map((r) => r.rowsAffected > 0);
+  };
+  const renewMany = (claims: readonly Held[], leaseMs: number) => {
+    const leaseUntil = now() + leaseMs;
+    return eachHeld(claims.map((c) => ({ ...c, set: { leaseUntil } })));
+  };
+  const completeMany = (done: readonly (Held & { outcome: CallOutcome })[]) => eachHeld(done.map((d) => ({ id: d.id, owner: d.owner, set: finishedColumns(d.outcome) })));
 
   return {
     async enqueue(call, bounds) {
@@ -174,44 +228,19 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
     },
 
     async claim(owner, leaseMs) {
-      const t = now();
-      const oldest = db.select({ id: calls.id }).from(calls).where(eq(calls.status, "queued")).orderBy(calls.id).limit(1);
-      const lapsed = and(isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t), eq(calls.status, "running"));
-      const [, , rows] = await db.batch([
-        db.update(calls).set(gaveUp(t)).where(and(lapsed, triedOut)),
-        db.update(calls).set(REQUEUED).where(and(lapsed, notTriedOut)),
-        db
-          .update(calls)
-          .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
-          .where(and(eq(calls.id, sql`(${oldest})`), eq(calls.status, "queued")))
-          .returning(claimedColumns),
-      ]);
-      return rows[0] ? toClaimedCall(rows[0], t + leaseMs) : null;
+      return (await claimMany(owner, leaseMs, 1))[0] ?? null;
     },
+    claimMany,
 
     async renew(id, owner, leaseMs) {
-      const result = await db.update(calls).set({ leaseUntil: now() + leaseMs }).where(held(id, owner));
-      return result.rowsAffected > 0;
+      return (await renewMany([{ id, owner }], leaseMs))[0]!;
     },
+    renewMany,
 
     async complete(id, owner, o) {
-      const result = await db
-        .update(calls)
-        .set({
-          status: o.status,
-          startedAt: o.startedAt === null ? undefined : o.startedAt,
-          completedAt: o.completedAt,
-          error: o.error,
-          log: o.log,
-          output: o.output ? Buffer.from(o.output) : null,
-          leaseOwner: null,
-          leaseUntil: null,
-          request: null,
-          payload: null,
-        })
-        .where(held(id, owner));
-      return result.rowsAffected > 0;
+      return (await completeMany([{ id, owner, outcome: o }]))[0]!;
     },
+    completeMany,
 
     async release(id, owner) {
       const result = await db

@@ -7,13 +7,13 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import type { Call, CallLog, CallOutcome } from "../model.ts";
+import { type Call, type CallLog, CALL_LOG_TRAIL_MS, type LoggedOutcome } from "../model.ts";
 import type { CallRepo, CallRow } from "./calls.ts";
 
 export interface CallRecorder {
   started(call: { id: string; appName: string; path: string; createdAt: Date; startedAt: Date | null }): void;
   /** `log` may be a CallLog: it is read at flush time, so stderr that trails the answer is kept. */
-  finished(id: string, outcome: Omit<CallOutcome, "log"> & { log: string | CallLog }): void;
+  finished(id: string, outcome: LoggedOutcome): void;
   /** A call's record and log as buffered, not yet stored (or being stored); undefined otherwise. */
   peek(id: string): { call: Call; log: string } | undefined;
   /** Writes what is buffered now; resolves when it is stored. */
@@ -28,9 +28,6 @@ export interface CallRecorderOptions {
   /** while the database fails, keep at most this many records; the oldest go first (default 20,000) */
   maxPending?: number;
 }
-
-/** How long a hot container's stderr may trail its answer (the formats route it for 100 ms). */
-const LATE_LOG_MS = 120;
 
 export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecorderOptions = {}): CallRecorder {
   const intervalMs = opts.intervalMs ?? 50;
@@ -66,11 +63,11 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
       for (const [id, row] of batch) {
         const late = lateLogs.get(id);
         if (late === undefined) continue;
-        if (!stopped && now - late.at < LATE_LOG_MS) {
+        if (!stopped && now - late.at < CALL_LOG_TRAIL_MS) {
           // Its stderr may still be on its way: the next flush writes it.
           batch.delete(id);
           pending.set(id, row);
-          schedule(LATE_LOG_MS);
+          schedule(CALL_LOG_TRAIL_MS);
           continue;
         }
         row.log = late.log.text();

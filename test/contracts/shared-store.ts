@@ -143,6 +143,53 @@ export function sharedStoreContract(name: string, makeDb: () => Promise<SharedDb
         expect(all.sort()).toEqual(ids.sort());
       });
 
+      it("claims many at once, oldest first and never more than asked; two batch claimers never share a call", async () => {
+        const other = db.queue({ now: () => w.clock.t });
+        const ids: string[] = [];
+        for (let i = 0; i < 50; i++) {
+          const c = newCall();
+          ids.push(c.id);
+          await q.enqueue(c, calls(1000));
+        }
+        const first = await q.claimMany("batch-0", 1000, 7);
+        expect(first.map((c) => c.id)).toEqual(ids.slice(0, 7));
+        expect(first.every((c) => c.attempts === 1)).toBe(true);
+        const takers = [q, other, q, other].map(async (repo, i) => {
+          const got: string[] = [];
+          for (;;) {
+            const batch = await repo.claimMany(`batch-${i + 1}`, 60_000, 5);
+            expect(batch.length).toBeLessThanOrEqual(5);
+            if (batch.length === 0) return got;
+            got.push(...batch.map((c) => c.id));
+          }
+        });
+        const rest = (await Promise.all(takers)).flat();
+        expect(rest.sort()).toEqual(ids.slice(7).sort());
+        expect(await q.depth()).toBe(0);
+      });
+
+      it("renews and records many claims in one batch, each only while its lease holds", async () => {
+        const [a, b, c] = [newCall(), newCall(), newCall()];
+        for (const x of [a, b, c]) await q.enqueue(x, calls(10));
+        await q.claimMany("w1", 1000, 3);
+        w.clock.t += 900;
+        expect(await q.renewMany([{ id: a.id, owner: "w1" }, { id: b.id, owner: "someone-else" }, { id: c.id, owner: "w1" }], 1000)).toEqual([true, false, true]);
+        // b's lease was not renewed: it lapses and another worker claims it
+        w.clock.t += 200;
+        expect((await q.claim("w2", 1000))?.id).toBe(b.id);
+        const answers = await q.completeMany([
+          { id: a.id, owner: "w1", outcome: ok("a done") },
+          { id: b.id, owner: "w1", outcome: ok("stale") },
+          { id: c.id, owner: "w1", outcome: ok("c done") },
+        ]);
+        expect(answers).toEqual([true, false, true]);
+        const out = async (id: string) => new TextDecoder().decode((await w.store.calls.output(id)) ?? undefined);
+        expect(await out(a.id)).toBe("a done");
+        expect(await out(c.id)).toBe("c done");
+        expect((await w.store.calls.get(b.id)).status).toBe("running");
+        expect(await q.completeMany([])).toEqual([]);
+      });
+
       it("refuses with Busy at the bound, stores nothing then, and accepts again once a call is claimed", async () => {
         for (let i = 0; i < 3; i++) await q.enqueue(newCall(), calls(3));
         const refused = newCall();

@@ -5,9 +5,11 @@
  * any call goes to `stray` (debug log).
  * @module
  */
+import { CALL_LOG_TRAIL_MS } from "../../model.ts";
 import type { LogSink } from "../types.ts";
 
-const LINGER_MS = 100;
+/** Short of CALL_LOG_TRAIL_MS, which readers of a log wait: a little slack for the event loop. */
+const LINGER_MS = CALL_LOG_TRAIL_MS - 20;
 
 export interface CallLogRouter {
   /** A call starts: its stderr goes to `log`. */

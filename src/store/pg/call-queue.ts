@@ -16,7 +16,8 @@
 import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import { Busy } from "../../errors.ts";
-import { type CallQueueOptions, type CallQueueRepo, gaveUpError, REQUEUED, toClaimedCall } from "../call-queue.ts";
+import type { CallOutcome } from "../../model.ts";
+import { type CallQueueOptions, type CallQueueRepo, type ClaimedCall, finishedColumns, gaveUpError, type Held, REQUEUED, toClaimedCall } from "../call-queue.ts";
 import { affected } from "./result.ts";
 import { calls, queueDepth } from "./schema.ts";
 
@@ -65,6 +66,34 @@ export function createPgCallQueueRepo(db: BunSQLDatabase, opts: CallQueueOptions
     return affected(result);
   };
 
+  const claimMany = async (owner: string, leaseMs: number, limit: number): Promise<ClaimedCall[]> => {
+    const t = now();
+    await endOrRequeue(and(eq(calls.status, "running"), isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t)), t);
+    const oldest = db.select({ id: calls.id }).from(calls).where(eq(calls.status, "queued")).orderBy(calls.id).limit(limit).for("update", { skipLocked: true });
+    const rows = await db
+      .update(calls)
+      .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
+      // ARRAY(...) is evaluated once: under `IN (...)` the planner may rescan the locking subquery
+      // per row and so claim more than `limit` calls.
+      .where(and(sql`${calls.id} = ANY(ARRAY(${oldest}))`, eq(calls.status, "queued")))
+      .returning(claimedColumns);
+    return rows.map((row) => toClaimedCall(row, t + leaseMs)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  };
+  /** One transaction of one update per claim; each answer says whether its claim was still held. */
+  const eachHeld = async (updates: { id: string; owner: string; set: Record<string, unknown> }[]): Promise<boolean[]> => {
+    if (updates.length === 0) return [];
+    return db.transaction(async (tx) => {
+      const answers: boolean[] = [];
+      for (const { id, owner, set } of updates) answers.push(affected(await tx.update(calls).set(set).where(held(id, owner))) > 0);
+      return answers;
+    });
+  };
+  const renewMany = (claims: readonly Held[], leaseMs: number) => {
+    const leaseUntil = now() + leaseMs;
+    return eachHeld(claims.map((c) => ({ ...c, set: { leaseUntil } })));
+  };
+  const completeMany = (done: readonly (Held & { outcome: CallOutcome })[]) => eachHeld(done.map((d) => ({ id: d.id, owner: d.owner, set: finishedColumns(d.outcome) })));
+
   return {
     async enqueue(call, bounds) {
       const size = call.payload.byteLength;
@@ -90,39 +119,19 @@ export function createPgCallQueueRepo(db: BunSQLDatabase, opts: CallQueueOptions
     },
 
     async claim(owner, leaseMs) {
-      const t = now();
-      await endOrRequeue(and(eq(calls.status, "running"), isNotNull(calls.leaseUntil), lt(calls.leaseUntil, t)), t);
-      const oldest = db.select({ id: calls.id }).from(calls).where(eq(calls.status, "queued")).orderBy(calls.id).limit(1).for("update", { skipLocked: true });
-      const [row] = await db
-        .update(calls)
-        .set({ status: "running", leaseOwner: owner, leaseUntil: t + leaseMs, attempts: sql`${calls.attempts} + 1`, startedAt: new Date(t) })
-        .where(and(eq(calls.id, sql`(${oldest})`), eq(calls.status, "queued")))
-        .returning(claimedColumns);
-      return row ? toClaimedCall(row, t + leaseMs) : null;
+      return (await claimMany(owner, leaseMs, 1))[0] ?? null;
     },
+    claimMany,
 
     async renew(id, owner, leaseMs) {
-      return affected(await db.update(calls).set({ leaseUntil: now() + leaseMs }).where(held(id, owner))) > 0;
+      return (await renewMany([{ id, owner }], leaseMs))[0]!;
     },
+    renewMany,
 
     async complete(id, owner, o) {
-      const result = await db
-        .update(calls)
-        .set({
-          status: o.status,
-          startedAt: o.startedAt === null ? undefined : o.startedAt,
-          completedAt: o.completedAt,
-          error: o.error,
-          log: o.log,
-          output: o.output ? Buffer.from(o.output) : null,
-          leaseOwner: null,
-          leaseUntil: null,
-          request: null,
-          payload: null,
-        })
-        .where(held(id, owner));
-      return affected(result) > 0;
+      return (await completeMany([{ id, owner, outcome: o }]))[0]!;
     },
+    completeMany,
 
     async release(id, owner) {
       const result = await db
