@@ -6,6 +6,8 @@
  *
  *   bun bench/latency.ts --bin before=/tmp/hotfn-before/dist/hotfn,after=dist/hotfn \
  *     [--format http-stream] [--connections 1] [--seconds 20] [--warm 5] [--rounds 3] [--image hotfn-test/echo:latest]
+ *     [--variant label:NAME=value+NAME2=value ...]
+ * Each --variant runs every build again with those environment variables (e.g. to try a setting).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -21,7 +23,19 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "20" },
     warm: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
+    variant: { type: "string", multiple: true, default: [] },
   },
+});
+/** label:NAME=value+NAME=value; none means one run of each build with hotfn's defaults */
+const VARIANTS = (values.variant.length > 0 ? values.variant : [""]).map((spec) => {
+  const colon = spec.indexOf(":");
+  const label = colon < 0 ? spec : spec.slice(0, colon);
+  const env: Record<string, string> = {};
+  for (const pair of colon < 0 ? [] : spec.slice(colon + 1).split("+").filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return { label, env };
 });
 /** label=path pairs; an empty path runs `bun src/main.ts` */
 const BUILDS = values.bin.split(",").map((pair) => {
@@ -40,8 +54,8 @@ const ms = (n: number) => n.toFixed(2);
 
 const rows: (string | number)[][] = [];
 for (let round = 1; round <= Number(values.rounds); round++) {
-  for (const build of BUILDS) {
-    const s = await startServer({ bin: build.path });
+  for (const build of BUILDS.flatMap((b) => VARIANTS.map((v) => ({ ...b, label: v.label ? `${b.label} ${v.label}` : b.label, env: v.env })))) {
+    const s = await startServer({ bin: build.path, env: build.env });
     try {
       const r = await s.json("/v1/apps/bench/routes", { method: "POST", body: { route: { path: "/noop", image: values.image, format: values.format, memory: 64 } } });
       if (r.status !== 200) throw new Error(`route: ${r.status} ${JSON.stringify(r.body)}`);

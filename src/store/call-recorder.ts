@@ -54,8 +54,14 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
     }, delay);
   };
 
+  // A flush asked for while one waits to start is that one: without this, every call recorded
+  // while the buffer is full would queue a flush of its own.
+  let flushQueued = false;
   const flush = (): Promise<void> => {
+    if (flushQueued) return inFlight;
+    flushQueued = true;
     inFlight = inFlight.then(async () => {
+      flushQueued = false;
       if (pending.size === 0) return;
       const batch = pending;
       pending = new Map();
@@ -108,8 +114,9 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
     const merged = { ...pending.get(id), ...row } as CallRow;
     pending.set(id, merged);
     if (failures > 0) bound();
-    // While the database fails, the backoff sets the pace; a full buffer does not add attempts.
-    if (pending.size >= maxBuffered && failures === 0) void flush();
+    // While the database fails, the backoff sets the pace; a full buffer does not add attempts. Calls
+    // still waiting for their late log are not ready to write and do not count.
+    if (pending.size - lateLogs.size >= maxBuffered && failures === 0) void flush();
     else schedule(intervalMs);
   };
 
