@@ -15,6 +15,7 @@ import { createClaims } from "./queue/claims.ts";
 import { createAsyncWorkers } from "./queue/worker.ts";
 import { createLauncher, type HotfnLauncher } from "./runner/launcher.ts";
 import { createRunner } from "./runner/runner.ts";
+import { runtime } from "./runtime/index.ts";
 import { openStore } from "./store/index.ts";
 import { createPruner } from "./store/retention.ts";
 
@@ -26,7 +27,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const instanceId = Bun.randomUUIDv7();
+  const instanceId = runtime.randomUUIDv7();
   warnOfOpenDoors(config, log);
   const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
   const images = createImagePolicy(config.allowedImages);
@@ -105,21 +106,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     maxMemoryMiB: config.maxMemoryMiB,
     debugHeap: config.debugHeap,
   });
-  const server = Bun.serve({
+  const server = await runtime.serve({
     port: config.port,
     hostname: config.host,
     fetch: app.fetch,
     maxRequestBodySize: Math.max(config.maxApiBody, config.maxRequestBody) + 1,
-    // Bun counts a connection whose response is pending as busy, so a long sync call is not cut by
-    // this (test/limits.test.ts holds it to that); idle and slow clients are.
-    idleTimeout: config.connIdleTimeoutS,
+    idleTimeoutS: config.connIdleTimeoutS,
   });
   const url = `http://${reachableHost(config.host)}:${server.port}`;
   log.info("listening", { url, port: server.port, db: redact(config.dbUrl), node: config.nodeId, instance: instanceId });
 
   return {
     url,
-    port: server.port ?? config.port,
+    port: server.port,
     async stop() {
       const until = Date.now() + config.shutdownGraceMs;
       const left = () => Math.max(0, until - Date.now());
@@ -168,7 +167,7 @@ async function reconcile(engine: ReturnType<typeof createEngine>, launcher: Hotf
 }
 
 async function withGrace(work: Promise<unknown>, ms: number, onTimeout: () => unknown) {
-  let timer: Timer | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
       onTimeout();

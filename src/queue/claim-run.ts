@@ -10,6 +10,7 @@ import type { CallOutcome } from "../model.ts";
 import type { Runner } from "../runner/types.ts";
 import type { Claim, Claims } from "./claims.ts";
 import { toCallOutcome, toInvocation } from "./stored-call.ts";
+import { runtime } from "../runtime/index.ts";
 
 export interface ClaimRun {
   /**
@@ -56,7 +57,7 @@ export function startClaimRun({ claims, runner, log }: ClaimRunDeps, claim: Clai
         return;
       } catch (err) {
         callLog.error("async call outcome not recorded", { err, try: i });
-        if (i < RECORD_TRIES) await Bun.sleep(100 * 4 ** (i - 1));
+        if (i < RECORD_TRIES) await runtime.sleep(100 * 4 ** (i - 1));
       }
     }
   };
