@@ -153,8 +153,14 @@ export async function removeContainers(node: string): Promise<void> {
  * (not its network namespace holders: see holdersOf).
  */
 export function containersOf(node: string, ...labels: string[]): string[] {
-  const holders = new Set(holdersOf(node));
-  return listContainers([`hotfn.node=${node}`, ...labels]).filter((id) => !holders.has(id));
+  // One listing with each container's role: a holder made between two listings would pass for a function's.
+  const ls = Bun.spawnSync(["docker", "ps", "-a", "--format", '{{.ID}} {{.Label "hotfn.role"}}', ...[`hotfn.node=${node}`, ...labels].flatMap((l) => ["--filter", `label=${l}`])]);
+  return ls.stdout
+    .toString()
+    .split("\n")
+    .map((line) => line.trim().split(" "))
+    .filter(([id, role]) => id && role !== "netns")
+    .map(([id]) => id!);
 }
 
 /** The network namespace holders of `node` (hotfn.role=netns). */
