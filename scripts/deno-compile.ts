@@ -107,14 +107,23 @@ export function compileArgs(out: string): string[] {
   return ["compile", ...DENO_RUN_FLAGS, "--no-check", "--config", "deno.json", ...excludes(), "--output", out, "src/main.ts"];
 }
 
+/** Runs `deno ARGS` in the repository, output passed through; resolves with its exit code. */
+async function runDeno(args: string[]): Promise<number> {
+  const deno = join(nodeModules, ".bin/deno");
+  // Run by `deno task compile`: Deno's node:child_process rewrites a spawn of its own executable
+  // into `deno run` (for programs that spawn "node"), so Deno's own API runs it there.
+  const self = (globalThis as { Deno?: { Command: new (cmd: string, o: object) => { output(): Promise<{ code: number }> } } }).Deno;
+  if (self) return (await new self.Command(deno, { args, cwd: root, stdout: "inherit", stderr: "inherit" }).output()).code;
+  return spawnSync(deno, args, { cwd: root, stdio: "inherit" }).status ?? 1;
+}
+
 if (import.meta.main) {
   const i = process.argv.indexOf("--out");
   const out = i > 0 ? process.argv[i + 1]! : "dist/hotfn-deno";
-  const deno = join(nodeModules, ".bin/deno");
-  const run = spawnSync(deno, compileArgs(out), { cwd: root, stdio: "inherit" });
-  if (run.status !== 0) {
-    console.error(`deno compile failed (exit ${run.status}); without network access it needs DENORT_BIN (see README "Deno")`);
-    process.exit(run.status ?? 1);
+  const code = await runDeno(compileArgs(out));
+  if (code !== 0) {
+    console.error(`deno compile failed (exit ${code}); without network access it needs DENORT_BIN (see README "Deno")`);
+    process.exit(code);
   }
   console.log(`built ${out}`);
 }
