@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { hostname, totalmem } from "node:os";
 import * as v from "valibot";
 import pkg from "../package.json" with { type: "json" };
+import { runtime } from "./runtime/index.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -226,8 +227,8 @@ export function isLoopback(host: string): boolean {
  * version or errors (every bad field is listed; a secret's value never is).
  */
 export function loadConfig(
-  argv: string[] = Bun.argv.slice(2),
-  env: Record<string, string | undefined> = Bun.env,
+  argv: readonly string[] = runtime.args,
+  env: Readonly<Record<string, string | undefined>> = runtime.env,
   readFile: FileReader = (path) => readFileSync(path, "utf8"),
 ): ConfigResult {
   const settings = Object.entries(SETTINGS) as [keyof Settings, Setting][];
@@ -340,7 +341,7 @@ export interface ClientConfig {
 }
 
 /** The CLI's settings, read once; Fn's FN_* names work too, so a shell set up for Fn's CLI works unchanged. */
-export function loadClientConfig(env: Record<string, string | undefined> = Bun.env): ClientConfig {
+export function loadClientConfig(env: Readonly<Record<string, string | undefined>> = runtime.env): ClientConfig {
   return Object.freeze({
     apiUrl: nonEmpty(env.HOTFN_API_URL) ?? nonEmpty(env.FN_API_URL) ?? "http://localhost:8080",
     token: nonEmpty(env.HOTFN_TOKEN) ?? nonEmpty(env.FN_TOKEN),

@@ -7,9 +7,10 @@
 import { loadClientConfig, loadConfig, SERVER_FLAGS, VERSION } from "./config.ts";
 import { commandsHelp, isCliCommand, runCli, type RunCliOptions } from "./cli/index.ts";
 import { createLogger } from "./log.ts";
+import { runtime } from "./runtime/index.ts";
 import { startServer } from "./server.ts";
 
-const argv = Bun.argv.slice(2);
+const argv = [...runtime.args];
 const cli: RunCliOptions = {
   config: loadClientConfig(),
   version: VERSION,
@@ -19,9 +20,8 @@ const cli: RunCliOptions = {
     stderr: (data) => process.stderr.write(data),
     // A terminal, or nothing piped in, is no body.
     readStdin: async () => {
-      if (process.stdin.isTTY) return undefined;
-      const bytes = new Uint8Array(await Bun.stdin.arrayBuffer());
-      return bytes.length === 0 ? undefined : bytes;
+      const bytes = await runtime.readStdin();
+      return bytes === undefined || bytes.length === 0 ? undefined : bytes;
     },
   },
 };

@@ -16,6 +16,7 @@ import { createAsyncWorkers, leaseOwner } from "./queue/worker.ts";
 import { createLauncher, type HotfnLauncher } from "./runner/launcher.ts";
 import { createRunner } from "./runner/runner.ts";
 import { createNodeHeartbeat } from "./store/heartbeat.ts";
+import { runtime } from "./runtime/index.ts";
 import { openStore } from "./store/index.ts";
 import { createPruner } from "./store/retention.ts";
 
@@ -27,7 +28,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const instanceId = Bun.randomUUIDv7();
+  const instanceId = runtime.randomUUIDv7();
   warnOfOpenDoors(config, log);
   const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
   // The node name must be this process's alone before anything is done in it: the reconcile below
@@ -122,21 +123,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     maxMemoryMiB: config.maxMemoryMiB,
     debugHeap: config.debugHeap,
   });
-  const server = Bun.serve({
+  const server = await runtime.serve({
     port: config.port,
     hostname: config.host,
     fetch: app.fetch,
     maxRequestBodySize: Math.max(config.maxApiBody, config.maxRequestBody) + 1,
-    // Bun counts a connection whose response is pending as busy, so a long sync call is not cut by
-    // this (test/limits.test.ts holds it to that); idle and slow clients are.
-    idleTimeout: config.connIdleTimeoutS,
+    idleTimeoutS: config.connIdleTimeoutS,
   });
   const url = `http://${reachableHost(config.host)}:${server.port}`;
   log.info("listening", { url, port: server.port, db: redact(config.dbUrl), node: config.nodeId, instance: instanceId });
 
   return {
     url,
-    port: server.port ?? config.port,
+    port: server.port,
     async stop() {
       const until = Date.now() + config.shutdownGraceMs;
       const left = () => Math.max(0, until - Date.now());
@@ -186,7 +185,7 @@ async function reconcile(engine: ReturnType<typeof createEngine>, launcher: Hotf
 }
 
 async function withGrace(work: Promise<unknown>, ms: number, onTimeout: () => unknown) {
-  let timer: Timer | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
       onTimeout();

@@ -11,6 +11,7 @@ import { routeHeaderProblem } from "../headers.ts";
 import type { Route } from "../model.ts";
 import type { Invocation, Runner } from "../runner/types.ts";
 import type { Store } from "../store/index.ts";
+import { runtime, type ServeEnv } from "../runtime/index.ts";
 
 /** Stores an async call durably; resolves only once it is stored. Throws Busy when the queue is full. */
 export interface AsyncEnqueuer {
@@ -39,7 +40,7 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
     const rest = c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length) || "/";
     const { app, route, params } = await store.routeCache.resolve(appName, rest);
 
-    const callId = Bun.randomUUIDv7();
+    const callId = runtime.randomUUIDv7();
     c.header("Fn-Call-Id", callId);
     c.header("FN_CALL_ID", callId);
     setRouteHeaders(c, route);
@@ -93,13 +94,11 @@ const NULL_BODY = new Set([204, 205, 304]);
 /**
  * The connection idle timeout (HOTFN_CONN_IDLE_TIMEOUT) is for callers that go quiet while sending;
  * once a call is read, its connection waits on the function, however long the route lets it run.
- * Bun took a connection whose request had no body (a GET, an empty POST) for idle as soon as it was
- * read and cut it at the timeout: every call that waited past 60 s for a container failed there.
- * Bun hands its server to the handler as Hono's env; elsewhere this does nothing.
+ * The server hands the runtime's ServeEnv to the handler as Hono's env; in-process requests
+ * (`app.request`) have none, and need none.
  */
 function keepOpen(c: Context): void {
-  const server = c.env as { timeout?(request: Request, seconds: number): void } | undefined;
-  server?.timeout?.(c.req.raw, 0);
+  (c.env as Partial<ServeEnv> | undefined)?.keepOpen?.(c.req.raw);
 }
 
 function setRouteHeaders(c: Context, route: Route): void {

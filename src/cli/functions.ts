@@ -9,8 +9,9 @@ import { buildFunction, type BuiltFunction } from "../build/build.ts";
 import type { FuncSpec } from "../build/func-yaml.ts";
 import { initFunction, type Template, TEMPLATES } from "../build/init.ts";
 import { ApiError } from "./client.ts";
-import { actionOf, type CliDeps, type Env } from "./context.ts";
+import { actionOf, type CliDeps, CliFailure, type Env } from "./context.ts";
 import { routeUrl } from "./routes.ts";
+import { runtime } from "../runtime/index.ts";
 
 export function functionCommands(deps: CliDeps): Command[] {
   const act = (handler: Parameters<typeof actionOf>[1]) => actionOf(deps, handler);
@@ -64,6 +65,8 @@ export function functionCommands(deps: CliDeps): Command[] {
 }
 
 async function buildOf(env: Env, dir: string, bump: boolean, quiet: boolean): Promise<BuiltFunction> {
+  // Building bundles the function with Bun's bundler and packages the Bun runtime this process is.
+  if (runtime.name !== "bun") throw new CliFailure(`hotfn build and deploy run on Bun only (they bundle with Bun and package its runtime): use the Bun executable (npm run build: dist/hotfn) or bun src/main.ts; this is ${runtime.name} ${runtime.version}`);
   return buildFunction(dir, { builder: env.builder(), bump, quiet, registry: env.config.registry, write: (line) => env.out.err(line) });
 }
 

@@ -4,7 +4,7 @@
  * objects that stay (a leak) from garbage not collected yet. See bench/README.md "Memory".
  * @module
  */
-import { heapStats } from "bun:jsc";
+import { runtime } from "../runtime/index.ts";
 
 export interface ProcessMemory {
   /** resident set size of the process: the JS heap plus everything native (sockets, buffers, allocator) */
@@ -26,8 +26,10 @@ export interface HeapReport extends ProcessMemory {
   heapCapacityBytes: number;
   /** live objects after the collection */
   objects: number;
-  /** the most numerous live object types and their counts, most first */
+  /** the most numerous live object types and their counts, most first (none under Deno: V8 does not count them) */
   objectTypes: Record<string, number>;
+  /** whether a full collection ran first (under Deno only with `--v8-flags=--expose-gc`) */
+  collected: boolean;
 }
 
 /**
@@ -35,16 +37,16 @@ export interface HeapReport extends ProcessMemory {
  * tens of milliseconds per hundred MB of heap: for tests and diagnosis, never on a request path.
  */
 export function heapReport(topTypes = 25): HeapReport {
-  Bun.gc(true);
-  const stats = heapStats();
-  const types = Object.entries(stats.objectTypeCounts)
+  const heap = runtime.heapAfterCollection();
+  const types = Object.entries(heap.objectTypes)
     .sort((a, b) => b[1] - a[1])
     .slice(0, topTypes);
   return {
     ...processMemory(),
-    heapBytes: stats.heapSize,
-    heapCapacityBytes: stats.heapCapacity,
-    objects: stats.objectCount,
+    heapBytes: heap.heapBytes,
+    heapCapacityBytes: heap.heapCapacityBytes,
+    objects: heap.objects,
     objectTypes: Object.fromEntries(types),
+    collected: heap.collected,
   };
 }

@@ -8,6 +8,7 @@
  */
 import type { Logger } from "../log.ts";
 import { CALL_LOG_TRAIL_MS, type LoggedOutcome } from "../model.ts";
+import { runtime } from "../runtime/index.ts";
 import type { Held } from "../store/call-queue.ts";
 import type { Claims } from "./claims.ts";
 
@@ -102,7 +103,7 @@ export function createOutcomeWriter(claims: Pick<Claims, "recordMany">, log: Log
       clearTimeout(timer);
       timer = undefined;
       while (pending.length > 0) {
-        if (await writeReady(true)) await Bun.sleep(100);
+        if (await writeReady(true)) await runtime.sleep(100);
       }
       await writing;
     },

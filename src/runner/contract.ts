@@ -7,6 +7,7 @@
 import { headerEnvSuffix } from "../headers.ts";
 import type { App, Route } from "../model.ts";
 import type { Invocation } from "./types.ts";
+import { runtime } from "../runtime/index.ts";
 
 /** A config key as an env name: upper-cased, `-` → `_`. */
 export function configEnvName(key: string): string {
@@ -86,7 +87,7 @@ export function deadlineHeader(timeoutSeconds: number, now: number = Date.now())
 export function functionKey(app: App, route: Route): string {
   const env = functionEnv(app, route);
   const canonical = JSON.stringify(Object.keys(env).sort().map((k) => [k, env[k]]));
-  const hash = new Bun.CryptoHasher("sha256").update(canonical).digest("hex").slice(0, 16);
+  const hash = runtime.sha256Hex(canonical).slice(0, 16);
   return `${app.name}${route.path} ${route.image} ${route.format} ${route.memory}MiB ${hash}`;
 }
 

@@ -18,6 +18,7 @@ import { startStreamHot, type StreamDeps } from "./formats/http-stream.ts";
 import { jsonFraming } from "./formats/json.ts";
 import { startStdioHot } from "./formats/stdio-hot.ts";
 import type { Launcher } from "./types.ts";
+import { runtime } from "../runtime/index.ts";
 
 export interface LauncherOptions {
   engine: Engine;
@@ -108,5 +109,5 @@ export function createLauncher(opts: LauncherOptions): HotfnLauncher {
 
 /** A short, fixed-length directory name for `id` (node or instance id). */
 function shortName(id: string): string {
-  return new Bun.CryptoHasher("sha256").update(id).digest("hex").slice(0, 16);
+  return runtime.sha256Hex(id).slice(0, 16);
 }

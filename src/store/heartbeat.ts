@@ -17,6 +17,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
+import { runtime } from "../runtime/index.ts";
 
 /** The holder of a node name: its process and its last heartbeat (ms, the database's clock). */
 export interface NodeHolder {
@@ -102,7 +103,7 @@ export function createNodeHeartbeat(opts: NodeHeartbeatOptions): NodeHeartbeat {
       log.info("this node's name is held by another process: waiting to see whether its heartbeat goes on", { node, holder: first.instance });
       const giveUpAt = Date.now() + 2 * timeoutMs + 1000;
       while (Date.now() < giveUpAt) {
-        await Bun.sleep(intervalMs);
+        await runtime.sleep(intervalMs);
         const holder = await nodes.take(node, instance, timeoutMs);
         if (holder === null) return;
         if (holder.instance !== first.instance || holder.beatAt !== first.beatAt) throw new NodeInUse(node, holder.instance);

@@ -13,8 +13,8 @@ import type { CallRepo } from "./calls.ts";
 import { type ChangeLogRepo, createChangeWatcher } from "./change-watch.ts";
 import { type ChangeFeed, createChangeFeed } from "./changes.ts";
 import type { NodeRepo } from "./heartbeat.ts";
+import { runtime } from "../runtime/index.ts";
 import { openLibsql } from "./libsql.ts";
-import { openPostgres } from "./pg/open.ts";
 import { createRouteCache, type RouteCache } from "./route-cache.ts";
 import type { RouteRepo } from "./routes.ts";
 
@@ -68,8 +68,18 @@ export interface Dialect {
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
+/**
+ * The PostgreSQL dialect rides on Bun's built-in client, so it is loaded only for a postgres:// URL:
+ * hotfn on Deno (libSQL only) never loads it.
+ */
+async function openPostgresDialect(opts: StoreOptions): Promise<Dialect> {
+  if (runtime.name !== "bun") throw new Error(`DB_URL: PostgreSQL needs hotfn on Bun (its client is Bun's built-in SQL); on ${runtime.name}, use a libSQL file`);
+  const { openPostgres } = await import("./pg/open.ts");
+  return openPostgres(opts);
+}
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const dialect = isPostgresUrl(opts.url) ? await openPostgres(opts) : await openLibsql(opts);
+  const dialect = isPostgresUrl(opts.url) ? await openPostgresDialect(opts) : await openLibsql(opts);
   const changes = createChangeFeed((err) => opts.log.error("change listener failed", { err }));
   const watcher = createChangeWatcher({
     log: dialect.changeLog,

@@ -10,6 +10,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { CallRepo } from "./calls.ts";
+import { runtime } from "../runtime/index.ts";
 
 export interface Pruner {
   start(): void;
@@ -48,7 +49,7 @@ export function createPruner(opts: PrunerOptions): Pruner {
       deleted += n;
       if (n < batch || abort.signal.aborted) break;
       // Let calls and other writers in between batches.
-      await Bun.sleep(10);
+      await runtime.sleep(10);
     }
     if (deleted > 0) log.debug("old calls deleted", { deleted, retention_ms: retentionMs });
   };

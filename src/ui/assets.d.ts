@@ -1,4 +1,4 @@
-/** The dashboard's browser TypeScript modules by file name, as source text (see assets.js). */
+/** The dashboard's browser modules by file name (`app.ts`, ...), as JavaScript text (see assets.js). */
 export const CLIENT_MODULES: Record<string, string>;
 /** Style sheets by file name: uPlot's, then the dashboard's own. */
 export const STYLES: Record<string, string>;

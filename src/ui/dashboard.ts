@@ -1,7 +1,7 @@
 /**
  * GET /ui: the dashboard, from the executable itself: the page and its assets (the browser modules,
- * transpiled from the embedded TypeScript the first time they are asked for; the styles; uPlot, which
- * the chart module loads when a chart is first shown).
+ * transpiled when hotfn is built (scripts/embed-client.ts); the styles; uPlot, which the chart module
+ * loads when a chart is first shown).
  * Assets live under a path named by a hash of their content, so a browser may keep them for good.
  * Nothing here holds or shows data, so no token is asked; the page asks /v1 with the user's.
  * @module
@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import { CLIENT_MODULES, SCRIPTS, STYLES } from "./assets.js";
 import { renderPage } from "./page.tsx";
+import { runtime } from "../runtime/index.ts";
 
 export interface DashboardOptions {
   version: string;
@@ -55,18 +56,15 @@ export function dashboard(opts: DashboardOptions) {
 }
 
 async function buildAssets(version: string) {
-  const transpiler = new Bun.Transpiler({ loader: "ts", target: "browser", minifyWhitespace: true });
   const texts = new Map<string, { type: string; text: string }>();
-  for (const [name, source] of Object.entries(CLIENT_MODULES)) texts.set(name, { type: "text/javascript; charset=utf-8", text: transpiler.transformSync(source) });
+  for (const [name, text] of Object.entries(CLIENT_MODULES)) texts.set(name, { type: "text/javascript; charset=utf-8", text });
   for (const [name, text] of Object.entries(SCRIPTS)) texts.set(name, { type: "text/javascript; charset=utf-8", text });
   for (const [name, text] of Object.entries(STYLES)) texts.set(name, { type: "text/css; charset=utf-8", text });
 
-  const hasher = new Bun.CryptoHasher("sha256");
-  for (const [name, { text }] of texts) hasher.update(`${name}\0${text}\0`);
-  const hash = hasher.digest("hex").slice(0, 12);
+  const hash = runtime.sha256Hex([...texts].map(([name, { text }]) => `${name}\0${text}\0`).join("")).slice(0, 12);
   const asset = (type: string, text: string): Asset => {
     const body = new TextEncoder().encode(text);
-    return { type, body, gzip: Bun.gzipSync(body) };
+    return { type, body, gzip: runtime.gzip(body) };
   };
   const assets = new Map([...texts].map(([name, { type, text }]) => [name, asset(type, text)]));
   const html = await renderPage({

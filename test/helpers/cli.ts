@@ -1,8 +1,9 @@
 /**
  * Runs the hotfn CLI as a person would — a real process (`bun src/main.ts ...`, or a built
- * executable) — and collects its exit code and output.
+ * executable; under HOTFN_TEST_RUNTIME=deno, the source on Deno) — and collects its exit code and output.
  */
 import { join } from "node:path";
+import { sourceCommand } from "./server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -18,12 +19,12 @@ export interface CliOptions {
   /** piped to stdin; stdin is empty (not a terminal) otherwise */
   stdin?: string;
   cwd?: string;
-  /** run this executable instead of `bun src/main.ts` */
+  /** run this executable instead of hotfn's source */
   bin?: string;
 }
 
 export async function hotfn(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const cmd = [...(opts.bin ? [opts.bin] : [process.execPath, join(ROOT, "src/main.ts")]), ...args];
+  const cmd = [...(opts.bin ? [opts.bin] : sourceCommand()), ...args];
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...opts.env },

@@ -1,12 +1,23 @@
 /**
  * Starts a real hotfn process (`bun src/main.ts`, or the built binary) on a free port with a temp
  * libSQL file, and talks to it over HTTP. Each suite owns its server and its database.
+ * With HOTFN_TEST_RUNTIME=deno the server runs from source under Deno instead (as `deno task start`
+ * does), so the same HTTP-level tests check hotfn on Deno (`npm run test:deno`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "../..");
+
+/** The runtime `startServer` runs hotfn's source on: HOTFN_TEST_RUNTIME, bun unless it says deno. */
+export const TEST_RUNTIME: "bun" | "deno" = process.env.HOTFN_TEST_RUNTIME === "deno" ? "deno" : "bun";
+
+/** hotfn from source, as `npm start` (Bun) or `deno task start` (deno.json) runs it. */
+export function sourceCommand(runtime: "bun" | "deno" = TEST_RUNTIME): string[] {
+  if (runtime === "bun") return [process.execPath, join(ROOT, "src/main.ts")];
+  return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--v8-flags=--expose-gc", "--config", join(ROOT, "deno.json"), join(ROOT, "src/main.ts")];
+}
 
 export interface TestServer {
   url: string;
@@ -28,8 +39,10 @@ export interface TestServer {
 
 export interface StartOptions {
   env?: Record<string, string>;
-  /** run this executable instead of `bun src/main.ts` */
+  /** run this executable instead of hotfn's source (see TEST_RUNTIME) */
   bin?: string;
+  /** the runtime that runs hotfn's source when no `bin` is given (default TEST_RUNTIME) */
+  runtime?: "bun" | "deno";
   /** arguments after the executable (`serve --port 0`) */
   args?: string[];
   cwd?: string;
@@ -44,7 +57,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const dbUrl = `file:${join(dir, "hotfn.db")}`;
   // A node id of its own, so this server's start-up reconcile never removes another test's containers.
   const node = opts.env?.HOTFN_NODE ?? `test-${crypto.randomUUID().slice(0, 8)}`;
-  const cmd = [...(opts.bin ? [opts.bin] : [process.execPath, join(ROOT, "src/main.ts")]), ...(opts.args ?? [])];
+  const cmd = [...(opts.bin ? [opts.bin] : sourceCommand(opts.runtime)), ...(opts.args ?? [])];
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", PORT: "0", HOST: "127.0.0.1", DB_URL: dbUrl, LOG_LEVEL: "info", HOTFN_NODE: node, ...opts.env },

@@ -12,6 +12,7 @@ import { FunctionFailed, FunctionTimeout, HotfnError, Unavailable } from "../../
 import type { Logger } from "../../log.ts";
 import type { App, Route } from "../../model.ts";
 import type { StartSteps } from "../types.ts";
+import { runtime } from "../../runtime/index.ts";
 
 /** What the formats need from the launcher. */
 export interface FormatDeps {
@@ -122,7 +123,7 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
     .wait(started.id)
     .catch((): ExitState => ({ exitCode: -1, oomKilled: false }))
     .then(async (state) => {
-      await Promise.race([started.io.ended, Bun.sleep(DRAIN_MS)]);
+      await Promise.race([started.io.ended, runtime.sleep(DRAIN_MS)]);
       return state;
     });
   return { ...started, exit };

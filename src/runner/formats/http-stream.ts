@@ -14,6 +14,7 @@ import { abortError, exitError, type FormatDeps, functionSpec, launch, strayOutp
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
 import { concatBytes, FramingError } from "./framing.ts";
 import { isEndToEnd, toCaller, toFunction } from "../../headers.ts";
+import { runtime, type UnixHttpClient } from "../../runtime/index.ts";
 import { claimSocket, createContainerDir, ensurePrivateDirs, removeContainerDir, SOCKET, waitForSocket } from "./socket-dir.ts";
 
 const MOUNT = "/tmp/iofs";
@@ -66,22 +67,25 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
     inFlight?.abort(exitError(state, route.memory, " during the call"));
   });
 
+  // Its connection to the function's socket, once the socket is there.
+  let client: UnixHttpClient | undefined;
   let destroyed: Promise<void> | undefined;
   const destroy = () => {
     destroyed ??= (async () => {
       healthy = false;
       running.io.close();
+      client?.close();
       await engine.remove(id);
       await removeContainerDir(dir);
     })();
     return destroyed;
   };
 
-  let socket: string;
+  let connection: UnixHttpClient;
   const waitFrom = performance.now();
   try {
     await waitForSocket(dir, deps.readyTimeoutMs, signal, () => exitState, route);
-    socket = await claimSocket(dir);
+    client = connection = runtime.unixHttpClient(await claimSocket(dir));
   } catch (err) {
     await destroy();
     throw err;
@@ -105,7 +109,7 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
       inFlight = call;
       output.begin(log);
       try {
-        const answer = await post(socket, inv, call.signal, deps.maxResponseBody);
+        const answer = await post(connection, inv, call.signal, deps.maxResponseBody);
         // Fn's contract: 502/504 are the function's own errors; the container stays.
         if (answer.status === 200 || answer.status === 502 || answer.status === 504) {
           await settleOutput();
@@ -124,7 +128,7 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
         }
         // A broken connection is usually the function dying: tell the caller how it died if Docker
         // says so promptly.
-        await Promise.race([exited, Bun.sleep(EXIT_GRACE_MS)]);
+        await Promise.race([exited, runtime.sleep(EXIT_GRACE_MS)]);
         void engine.kill(id);
         if (exitState) throw exitError(exitState, route.memory, " during the call");
         throw new FunctionFailed(`the connection to the function broke: ${(err as Error).message}`, { cause: err });
@@ -141,7 +145,7 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
  * One `POST /call`; the answer's Fn-Http-Status and Fn-Http-H-* become the caller's status and
  * headers. Throws FunctionFailed when they could not be passed on (answer.ts).
  */
-async function post(socket: string, inv: Invocation, signal: AbortSignal, maxBody: number): Promise<{ status: number; response: FunctionResponse }> {
+async function post(client: UnixHttpClient, inv: Invocation, signal: AbortSignal, maxBody: number): Promise<{ status: number; response: FunctionResponse }> {
   const headers = new Headers();
   // The caller's Fn-* headers never cross (headers.ts): the Fn-Http-* envelope is hotfn's alone.
   for (const [name, value] of toFunction(inv.headers)) {
@@ -152,7 +156,7 @@ async function post(socket: string, inv: Invocation, signal: AbortSignal, maxBod
   headers.set("Fn-Deadline", deadlineHeader(inv.route.timeout));
   headers.set("Fn-Http-Method", inv.method);
   headers.set("Fn-Http-Request-Url", clean(inv.url));
-  const res = await fetch("http://localhost/call", { method: "POST", unix: socket, headers, body: inv.body, signal });
+  const res = await client.fetch("http://localhost/call", { method: "POST", headers, body: inv.body, signal });
   const body = await readCapped(res, maxBody);
   try {
     return { status: res.status, response: listenerAnswer(res, body) };

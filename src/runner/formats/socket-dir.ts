@@ -16,6 +16,7 @@ import type { ExitState } from "../../docker/engine.ts";
 import { FunctionFailed, HotfnError } from "../../errors.ts";
 import type { Route } from "../../model.ts";
 import { abortError, exitError } from "./container.ts";
+import { runtime } from "../../runtime/index.ts";
 
 /** The socket's name inside the container's directory (FN_LISTENER). */
 export const SOCKET = "lsnr.sock";
@@ -79,7 +80,7 @@ export async function waitForSocket(dir: string, timeoutMs: number, signal: Abor
     if (state) throw exitError(state, route.memory, " before it opened its socket");
     if ((await socketFile(dir)) !== null) return;
     if (Date.now() >= until) throw new FunctionFailed(`the function did not open its socket within ${timeoutMs} ms (HOTFN_READY_TIMEOUT), so its container was removed`);
-    await Bun.sleep(POLL_MS);
+    await runtime.sleep(POLL_MS);
   }
 }
 
