@@ -78,7 +78,8 @@ describe("an async route on a node with workers", () => {
   let s: TestServer;
   const APP = "async-app";
   beforeAll(async () => {
-    s = await startServer({ env: { HOTFN_WORKER_TOKEN: WORKER }, auth: WORKER });
+    // at most four calls in flight, so that a test can occupy every worker
+    s = await startServer({ env: { HOTFN_WORKER_TOKEN: WORKER, HOTFN_ASYNC_WORKERS: "4" }, auth: WORKER });
     await addRoute(s, APP, { path: "/echo", image: IMAGES.echo });
     await addRoute(s, APP, { path: "/sleep", image: IMAGES.sleep, timeout: 30 });
     await addRoute(s, APP, { path: "/slow", image: IMAGES.sleep, timeout: 1 });
@@ -165,7 +166,7 @@ describe("an async route on a node with workers", () => {
   }, T);
 
   it("never runs a call in a worker that the /tasks door handed out, nor hands the door a worker's call", async () => {
-    // occupy all four in-process workers (the default) for a few seconds
+    // occupy all four in-flight places (HOTFN_ASYNC_WORKERS=4 here) for a few seconds
     const busy = await Promise.all(Array.from({ length: 4 }, () => post(s, `/r/${APP}/sleep`, "3000").then((r) => r.id)));
     for (let i = 0; i < 400; i++) {
       const states = await Promise.all(busy.map(async (id) => (await getCall(s, id)).status));
