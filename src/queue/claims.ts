@@ -63,13 +63,20 @@ export function createClaims({ queue, routeCache, leaseMs }: ClaimsOptions): Cla
       if (calls.length === 0) return [];
       const ready: Claim[] = [];
       const gone: (Held & { outcome: CallOutcome })[] = [];
-      for (const call of calls) {
-        const resolved = await routeOf(call);
-        // A pattern route resolves to itself by its own path; anything else means it is gone.
-        if (resolved !== null && resolved.route.path === call.path) ready.push({ call, resolved, lease });
-        else gone.push({ id: call.id, owner: lease, outcome: vanished(call) });
+      try {
+        for (const call of calls) {
+          const resolved = await routeOf(call);
+          // A pattern route resolves to itself by its own path; anything else means it is gone.
+          if (resolved !== null && resolved.route.path === call.path) ready.push({ call, resolved, lease });
+          else gone.push({ id: call.id, owner: lease, outcome: vanished(call) });
+        }
+        if (gone.length > 0) await queue.completeMany(gone);
+      } catch (err) {
+        // Nobody would hold the batch: give it back now rather than let each lease lapse and charge
+        // every call an attempt it never had (best effort: the database just failed).
+        await Promise.allSettled(calls.map((c) => queue.release(c.id, lease)));
+        throw err;
       }
-      if (gone.length > 0) await queue.completeMany(gone);
       if (ready.length > 0) return ready;
     }
     return [];

@@ -7,7 +7,8 @@
  * The dispatcher's states:
  *   claiming → claiming     it claimed calls and started them; there is room for more
  *   claiming → full         the runner holds as many calls as the limit allows: it waits until a
- *                           quarter of that room is free, so that claims come in batches
+ *                           quarter of that room is free, so that claims come in batches (or
+ *                           until the outcome writer has caught up, when it is far behind)
  *   claiming → idle         nothing queued, or the claim failed: back off (25 ms doubling to 1 s);
  *                           `notify()` (a call enqueued in this process) ends the wait at once
  *   claiming → refused      the runner refused a call (busy, no Docker engine): the call went back
@@ -64,6 +65,11 @@ export function leaseOwner(nodeId: string, bootId: string): string {
 
 /** Calls claimed in one batch at most. */
 const CLAIM_BATCH = 64;
+/**
+ * Outcomes waiting to be written before the dispatcher stops claiming: a slot frees when the runner
+ * is done with a call, so without this a database slower than the runner would gather them unbounded.
+ */
+const MAX_UNRECORDED = 2000;
 
 /** A call in the runner. */
 interface Running {
@@ -118,11 +124,15 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
     const held = { id, owner: claim.lease };
     const abort = new AbortController();
     const drop = leases.hold(held, () => abort.abort(new Error("lease lost")));
+    const mark = limit.handedOver();
+    /** calls in the runner when this one came out of it */
+    let inUse = 0;
     const result = runClaim(runner, claim, abort.signal, log);
     const entry: Running = {
       claim,
       abort,
       ran: result.then(() => {
+        inUse = running.size;
         running.delete(entry);
         wake?.("slot");
       }),
@@ -133,14 +143,14 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
         // given back at shutdown, or lost: the queue or another holder has the call now
         if (r.kind === "stopped" || abort.signal.aborted) return;
         if (r.kind === "refused") {
-          limit.refused();
+          limit.refused(mark);
           refusedDelay = nextDelay(refusedDelay);
           refusedUntil = performance.now() + refusedDelay;
           log.warn("async call returned to the queue", { call_id: id, reason: r.reason, in_flight_limit: limit.current });
           await claims.release(id, claim.lease);
           return;
         }
-        limit.ran();
+        limit.ran(inUse);
         refusedDelay = 0;
         await outcomes.write(held, r.outcome);
       })
@@ -148,6 +158,7 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
       .finally(() => {
         drop();
         settling.delete(entry);
+        wake?.("slot");
       });
     settling.set(entry, settled);
   }
@@ -157,7 +168,8 @@ export function createAsyncWorkers(opts: AsyncWorkersOptions): AsyncWorkers {
     while (!stopping) {
       try {
         const room = limit.current - running.size;
-        if (room < Math.ceil(limit.current / 4)) {
+        const unrecorded = settling.size - running.size;
+        if (room < Math.ceil(limit.current / 4) || unrecorded > MAX_UNRECORDED) {
           await wait(maxMs, true);
           continue;
         }

@@ -103,9 +103,17 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
         dropped = 0;
       } catch (err) {
         failures++;
-        log.error("call records not written; will retry", { err, calls: batch.size, failures });
-        // Keep what failed, unless a newer version of the same call arrived meanwhile.
-        for (const row of rows.slice(written)) if (!pending.has(row.id)) pending.set(row.id, row);
+        log.error(stopped ? "call records not written; hotfn is stopping, they are lost" : "call records not written; will retry", {
+          err,
+          calls: rows.length - written,
+          failures,
+        });
+        // Keep what failed, oldest first, under any newer version of the same call that arrived
+        // meanwhile (a finish carries only what changed: the start's columns must not be lost).
+        const kept = new Map<string, CallRow>();
+        for (const row of rows.slice(written)) kept.set(row.id, { ...row, ...pending.get(row.id) });
+        for (const [id, row] of pending) if (!kept.has(id)) kept.set(id, row);
+        pending = kept;
         bound();
         if (!stopped) schedule(Math.min(30_000, intervalMs * 2 ** failures));
       } finally {
@@ -157,7 +165,10 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
       });
     },
     peek(id) {
-      const row = pending.get(id) ?? flushing.get(id);
+      const newer = pending.get(id);
+      const older = flushing.get(id);
+      // a finish buffered while its start is being written carries only what changed
+      const row = older && newer ? { ...older, ...newer } : (newer ?? older);
       if (row?.appName === undefined) return undefined;
       const late = lateLogs.get(id);
       const call: Call = {

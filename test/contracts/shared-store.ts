@@ -190,6 +190,28 @@ export function sharedStoreContract(name: string, makeDb: () => Promise<SharedDb
         expect(await q.completeMany([])).toEqual([]);
       });
 
+      it("lets a renewal batch and a completion batch over the same claims, in opposite orders on two connections, both go through", async () => {
+        const other = db.queue({ now: () => w.clock.t });
+        for (let round = 0; round < 5; round++) {
+          const ids: string[] = [];
+          for (let i = 0; i < 30; i++) {
+            const c = newCall();
+            ids.push(c.id);
+            await q.enqueue(c, calls(1000));
+          }
+          const owner = `w-${round}`;
+          expect((await q.claimMany(owner, 60_000, 30)).length).toBe(30);
+          const held = ids.map((id) => ({ id, owner }));
+          const [renewed, completed] = await Promise.all([
+            q.renewMany(held, 60_000),
+            other.completeMany([...held].reverse().map((h) => ({ ...h, outcome: ok("done") }))),
+          ]);
+          expect(completed).toEqual(held.map(() => true));
+          expect(renewed.length).toBe(30);
+          for (const id of ids) expect((await w.store.calls.get(id)).status).toBe("success");
+        }
+      });
+
       it("refuses with Busy at the bound, stores nothing then, and accepts again once a call is claimed", async () => {
         for (let i = 0; i < 3; i++) await q.enqueue(newCall(), calls(3));
         const refused = newCall();

@@ -10,7 +10,9 @@
  * - an enqueue locks the queue_depth row (`FOR UPDATE`) while it checks the bounds and inserts, so
  *   concurrent enqueues cannot overshoot them; the triggers that keep queue_depth run in the
  *   statement's own transaction.
- * Every transition is one autocommitted statement; a claim is two (the sweep, then the claim).
+ * - a batch of renewals or completions (one transaction) updates its rows in id order, as every other
+ *   batch does, so two batches wait on each other at most, never in a cycle.
+ * Every other transition is one autocommitted statement; a claim is two (the sweep, then the claim).
  * @module
  */
 import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
@@ -79,12 +81,20 @@ export function createPgCallQueueRepo(db: BunSQLDatabase, opts: CallQueueOptions
       .returning(claimedColumns);
     return rows.map((row) => toClaimedCall(row, t + leaseMs)).sort((a, b) => (a.id < b.id ? -1 : 1));
   };
-  /** One transaction of one update per claim; each answer says whether its claim was still held. */
+  /**
+   * One transaction of one update per claim; each answer (in the order given) says whether its claim
+   * was still held. Rows are locked in id order, whoever asks: a renewal and a completion batch of the
+   * same node overlap on the same calls, and in two orders they could deadlock.
+   */
   const eachHeld = async (updates: { id: string; owner: string; set: Record<string, unknown> }[]): Promise<boolean[]> => {
     if (updates.length === 0) return [];
+    const order = updates.map((_, i) => i).sort((a, b) => (updates[a]!.id < updates[b]!.id ? -1 : 1));
     return db.transaction(async (tx) => {
-      const answers: boolean[] = [];
-      for (const { id, owner, set } of updates) answers.push(affected(await tx.update(calls).set(set).where(held(id, owner))) > 0);
+      const answers: boolean[] = new Array(updates.length);
+      for (const i of order) {
+        const { id, owner, set } = updates[i]!;
+        answers[i] = affected(await tx.update(calls).set(set).where(held(id, owner))) > 0;
+      }
       return answers;
     });
   };
