@@ -87,10 +87,12 @@ export class Busy extends HotfnError {
   }
 }
 
-/** A dependency hotfn needs (the Docker engine) does not answer. */
+/** A dependency hotfn needs (the Docker engine) does not answer; the caller may retry later. */
 export class Unavailable extends HotfnError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super("unavailable", message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
     this.name = "Unavailable";
   }
 }

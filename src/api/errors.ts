@@ -1,11 +1,11 @@
 /**
  * The one mapping from hotfn's errors to HTTP: status code, the v1 `{"error":{"message"}}` body,
- * `Retry-After` on Busy. Our own faults become a 500 that is logged with its stack and hides internals.
+ * `Retry-After` on every 503 (Busy, Unavailable). Our own faults become a 500 that is logged with its stack and hides internals.
  * @module
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type ErrorCode, HotfnError, Invalid } from "../errors.ts";
+import { Busy, type ErrorCode, HotfnError, Invalid, Unavailable } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { storeUnavailable } from "../store/errors.ts";
 
@@ -39,7 +39,8 @@ export function handleError(thrown: Error, c: Context, log: Logger): Response {
     const status = STATUS[err.code];
     if (status >= 500 && err.code !== "busy") log.warn(err.message, { code: err.code, status, path: c.req.path, err: err.cause ?? undefined });
     if (err.code === "caller_gone") log.info(err.message, { status, path: c.req.path });
-    if (err.code === "busy" && "retryAfterSeconds" in err) c.header("Retry-After", String(err.retryAfterSeconds));
+    // Both 503s are passing states (a limit, an engine restarting): say when to come back.
+    if (err instanceof Busy || err instanceof Unavailable) c.header("Retry-After", String(err.retryAfterSeconds));
     // RFC 6750 §3: a 401 names the scheme the client should use.
     if (err.code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="hotfn"');
     return c.json(errorBody(err.message, err instanceof Invalid ? err.field : undefined), status);

@@ -10,7 +10,7 @@ import Docker from "dockerode";
 import type { Logger } from "../log.ts";
 import { type ContainerIO, wrapAttachStream } from "./attach.ts";
 import type { DemuxSinks } from "./demux.ts";
-import { engineMessage, engineStatus, isNotFound, toEngineError } from "./errors.ts";
+import { engineMessage, engineStatus, HolderGone, isNotFound, toEngineError } from "./errors.ts";
 import { createHolders } from "./holders.ts";
 import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
@@ -56,10 +56,12 @@ export interface Engine {
   /**
    * Creates (does not start) a container, after making its image present as the pull policy says
    * (concurrent pulls of one image shared). FunctionFailed when the image is missing or cannot be pulled.
+   * `freshNamespace` skips the namespace holders (a retry after HolderGone).
    */
-  create(spec: ContainerSpec): Promise<string>;
+  create(spec: ContainerSpec, options?: { freshNamespace?: boolean }): Promise<string>;
   /** Attaches stdin/stdout/stderr; `sinks` receive the output, split by stream. */
   attach(id: string, sinks: DemuxSinks): Promise<ContainerIO>;
+  /** HolderGone when the namespace holder the container joined is gone: create it again, fresh. */
   start(id: string): Promise<void>;
   /** Resolves when the container has exited (or is gone: exit code -1), with its exit code and OOM state. */
   wait(id: string): Promise<ExitState>;
@@ -246,9 +248,9 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   /** Creates the container in a free holder's namespace when there is one, else in a fresh one. */
-  const createContainer = async (spec: ContainerSpec): Promise<string> => {
+  const createContainer = async (spec: ContainerSpec, freshNamespace: boolean): Promise<string> => {
     const image = await resolveImage(spec.image).catch(fail("check the image"));
-    const holder = holders?.take();
+    const holder = freshNamespace ? undefined : holders?.take();
     if (holder !== undefined) {
       try {
         const { id } = await api.createContainer(createOptions(spec, image, `container:${holder}`));
@@ -268,10 +270,10 @@ export function createEngine(options: EngineOptions): Engine {
       await api.ping().catch(fail("answer a ping"));
     },
 
-    async create(spec) {
+    async create(spec, createOptions) {
       starting++;
       try {
-        return await createContainer(spec);
+        return await createContainer(spec, createOptions?.freshNamespace === true);
       } finally {
         starting--;
       }
@@ -288,7 +290,19 @@ export function createEngine(options: EngineOptions): Engine {
     async start(id) {
       starting++;
       try {
-        await api.getContainer(id).start().catch(fail("start a container"));
+        await api.getContainer(id).start();
+      } catch (err) {
+        const holder = holderOf.get(id);
+        // Docker created the container in the holder's namespace but cannot start it there: the
+        // holder stopped (an engine restart stops every container). Docker says "cannot join
+        // network of a non running container".
+        if (holder !== undefined && engineStatus(err) !== undefined && /network/i.test(engineMessage(err))) {
+          log.warn("a network namespace holder is gone; retiring the holders made before it", { holder: holder.slice(0, 12), err: engineMessage(err) });
+          holderOf.delete(id);
+          holders?.drop(holder);
+          throw new HolderGone({ cause: err });
+        }
+        fail("start a container")(err);
       } finally {
         starting--;
       }

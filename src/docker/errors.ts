@@ -51,3 +51,14 @@ export function toEngineError(err: unknown, what: string, dockerHost: string): H
   }
   return new HotfnError("internal", `Docker ${what} failed: ${engineMessage(err)}`, { cause: err });
 }
+
+/**
+ * A container could not start because the network namespace holder it joined is gone (an engine
+ * restart stopped it). Created again in a fresh namespace it starts; should that fail too, a 503.
+ */
+export class HolderGone extends Unavailable {
+  constructor(options?: { cause?: unknown }) {
+    super("the Docker engine could not start a container: its network namespace holder is gone", options);
+    this.name = "HolderGone";
+  }
+}

@@ -81,4 +81,23 @@ describe("createNetnsPool", () => {
     expect(e.removed.length).toBe(2);
     await pool.stop();
   });
+
+  it("a dead holder retires every holder made before it: the free ones at once, those in use when released", async () => {
+    const e = fakeEngine();
+    const pool = createNetnsPool({ ...e.ops, spare: 3 });
+    pool.start();
+    await until(() => pool.stats().free === 3);
+    const inUse = pool.take()!;
+    const dead = pool.take()!;
+    await until(() => pool.stats().free === 3);
+    const before = new Set([inUse, dead, ...Array.from({ length: 3 }, (_, i) => `h${i + 1}`)]);
+    pool.drop(dead); // as after an engine restart: every holder made so far stopped with it
+    await until(() => pool.stats().free === 3);
+    pool.release(inUse);
+    expect(e.removed).toContain(inUse);
+    expect(e.removed).toContain(dead);
+    const fresh = [pool.take()!, pool.take()!, pool.take()!];
+    for (const h of fresh) expect(before.has(h)).toBe(false);
+    await pool.stop();
+  });
 });

@@ -6,6 +6,8 @@
  * a namespace while they run, and each sees only a loopback interface with nothing on it but its own.
  *
  * States of a holder: starting → free → in use → free (reused) | gone (dropped, or surplus removed).
+ * A holder found dead retires every holder made before it: an engine restart stops them all at once,
+ * and a dead one handed to a container makes its start fail.
  * A background refill keeps `spare` holders free, one start at a time and only while no function
  * container is being started (a holder costs the engine what it saves: it must not be made on a
  * function's time); when none is free a create simply asks for a fresh namespace. stop() ends it.
@@ -24,7 +26,10 @@ export interface NetnsPool {
   take(): string | undefined;
   /** The container that used `holder` is gone: the holder serves the next one (or goes, past the spare). */
   release(holder: string): void;
-  /** `holder` failed a create (it died, or was removed from outside): forget it. */
+  /**
+   * `holder` failed a create or start (it died, or was removed from outside): forget it, and retire
+   * every other holder made before now — the free ones at once, those in use as their container goes.
+   */
   drop(holder: string): void;
   stats(): { free: number; inUse: number };
   start(): void;
@@ -49,6 +54,13 @@ const LULL_MS = 50;
 export function createNetnsPool(opts: NetnsPoolOptions): NetnsPool {
   const free: string[] = [];
   const inUse = new Set<string>();
+  /** holder → the generation it was made in; a drop starts a new generation */
+  const madeIn = new Map<string, number>();
+  let generation = 0;
+  const remove = (holder: string) => {
+    madeIn.delete(holder);
+    void opts.removeHolder(holder);
+  };
   let refilling: Promise<void> | undefined;
   let stopped = true;
   let backoff = 0;
@@ -64,6 +76,8 @@ export function createNetnsPool(opts: NetnsPoolOptions): NetnsPool {
       try {
         const id = await opts.startHolder();
         if (stopped) return void (await opts.removeHolder(id));
+        // A drop sees a dead holder on an engine that answers again: one started now is on that engine.
+        madeIn.set(id, generation);
         free.push(id);
         backoff = 0;
       } catch (err) {
@@ -86,15 +100,16 @@ export function createNetnsPool(opts: NetnsPoolOptions): NetnsPool {
     },
     release(holder) {
       if (!inUse.delete(holder)) return;
-      // Past twice the spare (a burst is over), the holder goes rather than sit idle.
-      if (stopped || free.length >= opts.spare * 2) void opts.removeHolder(holder);
+      // Past twice the spare (a burst is over), the holder goes rather than sit idle; so does one
+      // made before a holder was found dead.
+      if (stopped || free.length >= opts.spare * 2 || madeIn.get(holder) !== generation) remove(holder);
       else free.push(holder);
     },
     drop(holder) {
+      generation++;
       inUse.delete(holder);
-      const i = free.indexOf(holder);
-      if (i >= 0) free.splice(i, 1);
-      void opts.removeHolder(holder);
+      remove(holder);
+      for (const h of free.splice(0)) remove(h);
       refill();
     },
     stats: () => ({ free: free.length, inUse: inUse.size }),

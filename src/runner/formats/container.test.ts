@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { DemuxSinks } from "../../docker/demux.ts";
 import type { ContainerIO, Engine } from "../../docker/engine.ts";
+import { HolderGone } from "../../docker/errors.ts";
 import { FunctionTimeout, Unavailable } from "../../errors.ts";
 import { launch } from "./container.ts";
 
@@ -96,4 +97,36 @@ describe("launch", () => {
     expect(running.id).toBe("c1");
     expect(seen.removed).toEqual([]);
   });
+
+  it("creates the container again in a fresh namespace once when its namespace holder is gone, removing the first", async () => {
+    const created: { id: string; fresh: boolean }[] = [];
+    const removed: string[] = [];
+    let closed = 0;
+    const engine = {
+      async create(_spec: unknown, o?: { freshNamespace?: boolean }) {
+        const id = `c${created.length + 1}`;
+        created.push({ id, fresh: o?.freshNamespace === true });
+        return id;
+      },
+      attach: async () => ({ write() {}, endStdin() {}, ended: new Promise(() => {}), close: () => void closed++ }),
+      async start(id: string) {
+        if (id === "c1") throw new HolderGone();
+      },
+      wait: () => new Promise(() => {}),
+      async remove(id: string) {
+        removed.push(id);
+      },
+    } as unknown as Engine;
+    const running = await launch(engine, spec, sinks, { startTimeoutMs: 1000 });
+    expect(running.id).toBe("c2");
+    expect(created).toEqual([{ id: "c1", fresh: false }, { id: "c2", fresh: true }]);
+    expect(removed).toEqual(["c1"]);
+    expect(closed).toBe(1);
+
+    // A second HolderGone (the fresh namespace failed too) is the caller's: a 503.
+    const failing = { ...engine, start: async () => { throw new HolderGone(); } } as Engine;
+    const err = await launch(failing, spec, sinks, { startTimeoutMs: 1000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(Unavailable);
+  });
 });
+

@@ -7,6 +7,7 @@
  */
 import type { ContainerIO, ContainerSpec, Engine, ExitState } from "../../docker/engine.ts";
 import type { DemuxSinks } from "../../docker/demux.ts";
+import { HolderGone } from "../../docker/errors.ts";
 import { LABEL } from "../../docker/labels.ts";
 import { FunctionFailed, FunctionTimeout, HotfnError, Unavailable } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
@@ -86,14 +87,24 @@ export async function launch(engine: Engine, spec: ContainerSpec, sinks: DemuxSi
   };
 
   const steps = (async () => {
-    id = await engine.create(spec);
-    marks.created = performance.now();
-    if (givenUp) return;
-    io = await engine.attach(id, sinks);
-    marks.attached = performance.now();
-    if (givenUp) return;
-    await engine.start(id);
-    marks.started = performance.now();
+    for (let fresh = false; ; fresh = true) {
+      id = await engine.create(spec, { freshNamespace: fresh });
+      marks.created = performance.now();
+      if (givenUp) return;
+      io = await engine.attach(id, sinks);
+      marks.attached = performance.now();
+      if (givenUp) return;
+      try {
+        await engine.start(id);
+        marks.started = performance.now();
+        return;
+      } catch (err) {
+        // Its namespace holder died with an engine restart: once more, in a namespace of its own.
+        if (!(err instanceof HolderGone) || fresh || givenUp) throw err;
+        discard();
+        [id, io, removed] = [undefined, undefined, false];
+      }
+    }
   })();
   let timer: Timer | undefined;
   let onAbort = () => {};
