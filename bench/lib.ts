@@ -80,9 +80,10 @@ export interface WrkResult {
 }
 
 /** Runs wrk (Debian package `wrk`) against `url` for `seconds` and reads its own figures. */
-export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; prefix?: string[] }): Promise<WrkResult> {
   const threads = opts.threads ?? Math.min(2, opts.connections);
-  const proc = Bun.spawn(["wrk", "-t", String(threads), "-c", String(opts.connections), "-d", `${opts.seconds}s`, "--timeout", "30s", "--latency", url], { stdout: "pipe", stderr: "ignore" });
+  // prefix: a command wrk runs under (taskset -c N)
+  const proc = Bun.spawn([...(opts.prefix ?? []), "wrk", "-t", String(threads), "-c", String(opts.connections), "-d", `${opts.seconds}s`, "--timeout", "30s", "--latency", url], { stdout: "pipe", stderr: "ignore" });
   const out = await new Response(proc.stdout).text();
   await proc.exited;
   const ms = (label: string) => {

@@ -222,8 +222,14 @@ export async function crashScenario(c: Cluster, o: CrashOptions): Promise<CrashR
   const victimContainers = c.containers(victim.name);
   killedAt = performance.now();
   await c.kill(victim.n);
-  // what it held when it died: a dead process finishes nothing
-  const heldAtKill = await held();
+  // What it held when it died: a dead process finishes nothing, but a statement it sent just before
+  // (a batch of outcomes, a refused claim handed back) may still commit after the kill. So: what it
+  // holds right after the kill and still 300 ms later — long before its heartbeat lapses (2 s) and
+  // another node may take its claims.
+  const justAfter = await held();
+  await Bun.sleep(300);
+  const stillHeld = new Set(await held());
+  const heldAtKill = justAfter.filter((id) => stillHeld.has(id));
   const settled = await Promise.all(inFlight);
   await Bun.sleep(o.deadMs);
   const restarting = performance.now();
