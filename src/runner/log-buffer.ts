@@ -30,6 +30,7 @@ export function createLogBuffer(maxBytes: number): LogBuffer {
       dropped += chunk.length - part.length;
     },
     text() {
+      if (kept === 0 && dropped === 0) return ""; // most calls log nothing: no decoder for them
       const all = new Uint8Array(kept);
       let at = 0;
       for (const c of chunks) {

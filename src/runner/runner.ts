@@ -89,8 +89,19 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
     return e;
   };
 
-  const poolFor = (app: App, route: Route): Pool => {
+  // The route cache hands out the same objects until a route or its app changes, so a function's key
+  // (a sorted JSON of its env and a SHA-256 of it) is computed once per version, not on every hot call.
+  const keys = new WeakMap<Route, { app: App; key: string }>();
+  const keyOf = (app: App, route: Route): string => {
+    const known = keys.get(route);
+    if (known?.app === app) return known.key;
     const key = functionKey(app, route);
+    keys.set(route, { app, key });
+    return key;
+  };
+
+  const poolFor = (app: App, route: Route): Pool => {
+    const key = keyOf(app, route);
     let pool = pools.get(key);
     if (!pool) {
       pool = new Pool(key, app, route, estimate(runs, key, 0), {
@@ -110,7 +121,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
   };
 
   const runCold = async (inv: Invocation, log: ReturnType<typeof createLogBuffer>) => {
-    const admission = await gate.admit(functionKey(inv.app, inv.route), inv.route.memory, opts.maxWaitMs, inv.signal);
+    const admission = await gate.admit(keyOf(inv.app, inv.route), inv.route.memory, opts.maxWaitMs, inv.signal);
     const startedAt = new Date();
     // The route's timeout bounds the run, not Docker's container start.
     const deadline = startDeadline(inv.route.timeout, true);
