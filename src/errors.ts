@@ -89,10 +89,10 @@ export class Busy extends HotfnError {
 
 /** A dependency hotfn needs (the Docker engine) does not answer; the caller may retry later. */
 export class Unavailable extends HotfnError {
-  readonly retryAfterSeconds: number;
-  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  /** an engine restarting or a node stopping: worth trying again soon */
+  readonly retryAfterSeconds = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
     super("unavailable", message, options);
-    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
     this.name = "Unavailable";
   }
 }

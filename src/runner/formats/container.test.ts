@@ -124,9 +124,13 @@ describe("launch", () => {
     expect(closed).toBe(1);
 
     // A second HolderGone (the fresh namespace failed too) is the caller's: a 503.
-    const failing = { ...engine, start: async () => { throw new HolderGone(); } } as Engine;
+    const failing = {
+      ...engine,
+      async start() {
+        throw new HolderGone();
+      },
+    } as Engine;
     const err = await launch(failing, spec, sinks, { startTimeoutMs: 1000 }).catch((e) => e);
     expect(err).toBeInstanceOf(Unavailable);
   });
 });
-
