@@ -22,7 +22,8 @@ const embedLibsqlAddon: Bun.BunPlugin = {
 };
 
 const result = await Bun.build({
-  entrypoints: [join(root, "src/main.ts")],
+  // A worker's module is an entrypoint of its own: the bundler does not follow `new Worker(url)`.
+  entrypoints: [join(root, "src/main.ts"), join(root, "src/store/recorder-thread.ts")],
   compile: { outfile: join(root, "dist/hotfn") },
   minify: true,
   sourcemap: "linked",

@@ -30,7 +30,14 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const instanceId = runtime.randomUUIDv7();
   warnOfOpenDoors(config, log);
-  const store = await openStore({ url: config.dbUrl, authToken: config.dbAuthToken, maxAttempts: config.asyncMaxAttempts, log });
+  const store = await openStore({
+    url: config.dbUrl,
+    authToken: config.dbAuthToken,
+    maxAttempts: config.asyncMaxAttempts,
+    // relative to this module, which a compiled executable bundles at its entry point's place
+    recorderThread: new URL("./store/recorder-thread.ts", import.meta.url).href,
+    log,
+  });
   // The node name must be this process's alone before anything is done in it: the reconcile below
   // removes every container of the node that another process started.
   const heartbeat = createNodeHeartbeat({

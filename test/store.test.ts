@@ -48,6 +48,9 @@ const withPostgres = hasPostgres();
 if (!withPostgres) console.warn("no PostgreSQL server here (apt-get install -y postgresql): its store suites are skipped");
 
 storeContract("libSQL file", () => openStore({ url: `file:${join(tempDir(), "hotfn.db")}`, log: silent }));
+storeContract("libSQL file, records written by their thread", () =>
+  openStore({ url: `file:${join(tempDir(), "hotfn.db")}`, recorderThread: new URL("../src/store/recorder-thread.ts", import.meta.url).href, log: silent }),
+);
 storeContract(":memory:", () => openStore({ url: ":memory:", log: silent }));
 if (withPostgres) storeContract("PostgreSQL", async () => openStore({ url: await (await postgres.get()).database(), log: silent }));
 

@@ -35,7 +35,7 @@ export interface CallRecorderOptions {
  */
 const RECORDS_PER_WRITE = 50;
 
-export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecorderOptions = {}): CallRecorder {
+export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logger, opts: CallRecorderOptions = {}): CallRecorder {
   const intervalMs = opts.intervalMs ?? 50;
   const maxBuffered = opts.maxBuffered ?? 500;
   const maxPending = opts.maxPending ?? 20_000;
@@ -90,8 +90,9 @@ export function createCallRecorder(repo: CallRepo, log: Logger, opts: CallRecord
       const rows = [...batch.values()];
       let written = 0;
       try {
-        // libSQL writes on the event loop: a few records at a time, with calls served in between,
-        // so no call waits behind a whole flush.
+        // A few records at a time, with calls served in between, so no call waits behind a whole
+        // flush where the writes run on the event loop (in-process libSQL; a local file's writer
+        // thread takes them off it: recorder-writer.ts).
         while (written < rows.length) {
           const part = rows.slice(written, written + RECORDS_PER_WRITE);
           await repo.upsertMany(part);

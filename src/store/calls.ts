@@ -108,9 +108,7 @@ export function createCallRepo(db: LibSQLDatabase, client: Client): CallRepo {
 
     async upsertMany(rows) {
       if (rows.length === 0) return;
-      const statements = [];
-      for (let i = 0; i < rows.length; i += UPSERT_CHUNK) statements.push(upsertStatement(rows.slice(i, i + UPSERT_CHUNK)));
-      await client.batch(statements, "write");
+      await client.batch(upsertStatements(rows), "write");
     },
   };
 }
@@ -150,6 +148,13 @@ const UPSERT_TAIL = ` on conflict (${calls.id.name}) do update set ${[
   `${calls.log.name} = excluded.${calls.log.name}`,
   `${calls.output.name} = coalesce(excluded.${calls.output.name}, ${calls.output.name})`,
 ].join(", ")}`;
+
+/** The recorder's rows as upserts, for one write batch (also the recorder thread's: recorder-thread.ts). */
+export function upsertStatements(rows: CallRow[]): InStatement[] {
+  const statements = [];
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) statements.push(upsertStatement(rows.slice(i, i + UPSERT_CHUNK)));
+  return statements;
+}
 
 function upsertStatement(rows: CallRow[]): InStatement {
   const args: InValue[] = [];

@@ -42,6 +42,13 @@ export interface StoreOptions {
   authToken?: string | undefined;
   /** claims an async call may have before a lapsed one ends as an error (HOTFN_ASYNC_MAX_ATTEMPTS; default 3) */
   maxAttempts?: number;
+  /**
+   * The module of the thread that writes call records to a local libSQL file
+   * (store/recorder-thread.ts), as the composition root resolves it: a compiled executable finds a
+   * worker's module beside its entry point, not beside the module that starts it. Without it the
+   * records are written on the event loop.
+   */
+  recorderThread?: string;
   log: Logger;
 }
 
@@ -63,6 +70,8 @@ export interface Dialect {
   pollMs: number;
   /** PostgreSQL: calls `poke` on every change NOTIFY and on every (re)connect; resolves to unlisten */
   listen?(poke: () => void): Promise<() => Promise<void>>;
+  /** where the call recorder writes, when not through the calls repository (a local file's writer thread) */
+  recordWriter?: Pick<CallRepo, "upsertMany">;
   close(): Promise<void>;
 }
 
@@ -97,7 +106,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     await dialect.close();
     throw err;
   }
-  const recorder = createCallRecorder(repos.calls, opts.log);
+  const recorder = createCallRecorder(dialect.recordWriter ?? repos.calls, opts.log);
   // Read-your-writes on this node: a call's record is served from the recorder's buffer until the
   // database has it, so it reads final the moment its answer was sent.
   const calls: CallRepo = {

@@ -14,6 +14,7 @@ import { createChangeLogRepo } from "./change-log.ts";
 import type { Dialect, StoreOptions } from "./index.ts";
 import { migrate } from "./migrate.ts";
 import { createNodeRepo } from "./nodes.ts";
+import { startRowWriter } from "./recorder-writer.ts";
 import { createRouteRepo } from "./routes.ts";
 
 /**
@@ -23,7 +24,7 @@ import { createRouteRepo } from "./routes.ts";
 const POLL_MS = 250;
 const BUSY_TIMEOUT_MS = 5000;
 
-export async function openLibsql({ url, authToken, maxAttempts, log }: StoreOptions): Promise<Dialect> {
+export async function openLibsql({ url, authToken, maxAttempts, recorderThread, log }: StoreOptions): Promise<Dialect> {
   const local = url.startsWith("file:");
   if (local) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
   // The busy timeout rides out the brief lock another process on the file (a second node, a restart
@@ -41,6 +42,9 @@ export async function openLibsql({ url, authToken, maxAttempts, log }: StoreOpti
   if (applied.length > 0) log.info("database migrated", { applied });
 
   const db = drizzle(client);
+  // A local file only: `:memory:` is this connection's alone, and a remote server's writes are I/O.
+  const recordWriter =
+    local && recorderThread !== undefined ? await startRowWriter(recorderThread, url, BUSY_TIMEOUT_MS, createCallRepo(db, client), log) : undefined;
   return {
     changeLog: createChangeLogRepo(db),
     repos(changed) {
@@ -55,7 +59,9 @@ export async function openLibsql({ url, authToken, maxAttempts, log }: StoreOpti
     },
     // `:memory:` is this connection's alone: nobody else writes to it.
     pollMs: url === ":memory:" ? 0 : POLL_MS,
+    recordWriter,
     async close() {
+      recordWriter?.close();
       client.close();
     },
   };
