@@ -104,7 +104,8 @@ export function excludes(): string[] {
 }
 
 export function compileArgs(out: string): string[] {
-  return ["compile", ...DENO_RUN_FLAGS, "--no-check", "--config", "deno.json", ...excludes(), "--output", out, "src/main.ts"];
+  // A worker's module is not followed from `new Worker(url)`: it is named to be embedded.
+  return ["compile", ...DENO_RUN_FLAGS, "--no-check", "--config", "deno.json", ...excludes(), "--include", "src/store/recorder-thread.ts", "--output", out, "src/main.ts"];
 }
 
 /** Runs `deno ARGS` in the repository, output passed through; resolves with its exit code. */

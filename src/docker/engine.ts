@@ -135,6 +135,15 @@ export interface EngineOptions {
   api?: DockerApi;
 }
 
+/**
+ * Docker's answer when the namespace a container joins is not there: the holder is missing (404, "No
+ * such container") or stopped (409, "cannot join network of a non running container").
+ */
+const holderAtFault = (err: unknown): boolean => {
+  const status = engineStatus(err);
+  return (status === 404 || status === 409) && /no such container|non running container|join network/i.test(engineMessage(err));
+};
+
 /** Builds the Engine over dockerode (or `options.api`). Does not contact the engine until first use. */
 export function createEngine(options: EngineOptions): Engine {
   const { dockerHost, nodeId, instanceId, log } = options;
@@ -257,6 +266,11 @@ export function createEngine(options: EngineOptions): Engine {
         holderOf.set(id, holder);
         return id;
       } catch (err) {
+        // The engine refused the container itself (its settings): the holder is fine and stays.
+        if (!holderAtFault(err)) {
+          holders!.release(holder);
+          return fail("create a container")(err);
+        }
         // The holder is gone (removed from outside, died): a fresh namespace it is, this time.
         log.warn("a network namespace holder failed; creating without it", { holder: holder.slice(0, 12), err: engineMessage(err) });
         holders!.drop(holder);
@@ -296,7 +310,7 @@ export function createEngine(options: EngineOptions): Engine {
         // Docker created the container in the holder's namespace but cannot start it there: the
         // holder stopped (an engine restart stops every container). Docker says "cannot join
         // network of a non running container".
-        if (holder !== undefined && engineStatus(err) !== undefined && /network/i.test(engineMessage(err))) {
+        if (holder !== undefined && holderAtFault(err)) {
           log.warn("a network namespace holder is gone; retiring the holders made before it", { holder: holder.slice(0, 12), err: engineMessage(err) });
           holderOf.delete(id);
           holders?.drop(holder);

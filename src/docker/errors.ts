@@ -54,7 +54,8 @@ export function toEngineError(err: unknown, what: string, dockerHost: string): H
 
 /**
  * A container could not start because the network namespace holder it joined is gone (an engine
- * restart stopped it). Created again in a fresh namespace it starts; should that fail too, a 503.
+ * restart stopped it). A 503 if it reaches a caller; launch() creates the container again instead,
+ * in a namespace of its own.
  */
 export class HolderGone extends Unavailable {
   constructor(options?: { cause?: unknown }) {

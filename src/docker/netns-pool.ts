@@ -106,10 +106,14 @@ export function createNetnsPool(opts: NetnsPoolOptions): NetnsPool {
       else free.push(holder);
     },
     drop(holder) {
-      generation++;
+      // Only a holder of the current generation starts a new one: several starts that meet dead
+      // holders of the same restart must not retire the healthy ones made since the first.
+      if (madeIn.get(holder) === generation) {
+        generation++;
+        for (const h of free.splice(0)) remove(h);
+      }
       inUse.delete(holder);
       remove(holder);
-      for (const h of free.splice(0)) remove(h);
       refill();
     },
     stats: () => ({ free: free.length, inUse: inUse.size }),

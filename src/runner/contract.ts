@@ -91,9 +91,10 @@ export function functionKey(app: App, route: Route): string {
   return `${app.name}${route.path} ${route.image} ${route.format} ${route.memory}MiB ${hash}`;
 }
 
+// Module-wide: a literal in the function is a new RegExp on every call, several per hot call.
+const NOT_IN_VALUES = /[\0\r\n]/g;
+
 /** Env values and header values cannot carry NUL; header values cannot carry CR or LF either. */
 export function clean(value: string): string {
   return value.replace(NOT_IN_VALUES, " ");
 }
-// Module-wide: a literal in the function is a new RegExp on every call, several per hot call.
-const NOT_IN_VALUES = /[\0\r\n]/g;

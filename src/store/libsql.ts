@@ -14,15 +14,15 @@ import { createChangeLogRepo } from "./change-log.ts";
 import type { Dialect, StoreOptions } from "./index.ts";
 import { migrate } from "./migrate.ts";
 import { createNodeRepo } from "./nodes.ts";
-import { startRowWriter } from "./recorder-writer.ts";
+import { createRowWriter } from "./recorder-writer.ts";
 import { createRouteRepo } from "./routes.ts";
+import { BUSY_TIMEOUT_MS, FILE_PRAGMAS, isLocalFile } from "./sqlite-file.ts";
 
 /**
  * How often a process reads the change log for other processes' writes: several processes may share
  * a file or a remote server, and SQLite tells none of them of the others' writes.
  */
 const POLL_MS = 250;
-const BUSY_TIMEOUT_MS = 5000;
 
 export async function openLibsql({ url, authToken, maxAttempts, recorderThread, log }: StoreOptions): Promise<Dialect> {
   const local = url.startsWith("file:");
@@ -31,20 +31,13 @@ export async function openLibsql({ url, authToken, maxAttempts, recorderThread, 
   // racing a dying one) may hold. Given to the client, it holds for every connection of its pool: a
   // PRAGMA would reach only the connection that ran it, and the others would fail at once.
   const client = createClient({ url, ...(authToken === undefined ? {} : { authToken }), ...(local ? { timeout: BUSY_TIMEOUT_MS } : {}) });
-  if (local) {
-    // WAL lets readers (the calls API) run while the recorder writes.
-    await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = NORMAL");
-    // After a checkpoint the WAL file is cut back to this size instead of keeping its high-water mark.
-    await client.execute("PRAGMA journal_size_limit = 67108864");
-  }
+  if (local) for (const pragma of FILE_PRAGMAS) await client.execute(pragma);
   const applied = await migrate(client);
   if (applied.length > 0) log.info("database migrated", { applied });
 
   const db = drizzle(client);
-  // A local file only: `:memory:` is this connection's alone, and a remote server's writes are I/O.
-  const recordWriter =
-    local && recorderThread !== undefined ? await startRowWriter(recorderThread, url, BUSY_TIMEOUT_MS, createCallRepo(db, client), log) : undefined;
+  // A file on this machine only: `:memory:` is this connection's alone, and a server's writes are I/O.
+  const recordWriter = isLocalFile(url) && recorderThread !== undefined ? await createRowWriter(recorderThread, url, createCallRepo(db, client), log) : undefined;
   return {
     changeLog: createChangeLogRepo(db),
     repos(changed) {
@@ -61,7 +54,7 @@ export async function openLibsql({ url, authToken, maxAttempts, recorderThread, 
     pollMs: url === ":memory:" ? 0 : POLL_MS,
     recordWriter,
     async close() {
-      recordWriter?.close();
+      await recordWriter?.close();
       client.close();
     },
   };

@@ -1,42 +1,46 @@
 /**
  * The thread that writes the call recorder's rows to a local libSQL file (see recorder-writer.ts).
  * libSQL's file driver runs every statement on the thread that calls it; here that is not the event
- * loop that serves calls. Opens its own connection (WAL, the same busy timeout as the store's),
- * answers `ready`, then one `done` for every `write`, in order.
+ * loop that serves calls. Opens its own connection, set up as the store's (sqlite-file.ts), answers
+ * `ready`, then one `done` for every `write`, in order; `close` closes the connection, then `closed`.
  * @module
  */
 import { createClient } from "@libsql/client";
 import { type CallRow, upsertStatements } from "./calls.ts";
+import { BUSY_TIMEOUT_MS, FILE_PRAGMAS } from "./sqlite-file.ts";
 
-export type ToThread = { kind: "open"; url: string; busyTimeoutMs: number } | { kind: "write"; seq: number; rows: CallRow[] };
-export type FromThread = { kind: "ready" } | { kind: "open-failed"; message: string } | { kind: "done"; seq: number; error?: string };
+export type ToThread = { kind: "open"; url: string } | { kind: "write"; seq: number; rows: CallRow[] } | { kind: "close" };
+export type FromThread = { kind: "ready" } | { kind: "open-failed"; message: string } | { kind: "done"; seq: number; error?: string } | { kind: "closed" };
 
 const port = globalThis as unknown as { onmessage: ((e: MessageEvent<ToThread>) => void) | null; postMessage(m: FromThread): void };
 
 let client: ReturnType<typeof createClient> | undefined;
-/** writes run one after another, as the recorder sends them */
+/** one message at a time, in the order the recorder sent them */
 let queue: Promise<void> = Promise.resolve();
 
-port.onmessage = ({ data }) => {
-  if (data.kind === "open") {
-    queue = queue.then(async () => {
+const handle = async (m: ToThread): Promise<FromThread> => {
+  switch (m.kind) {
+    case "open":
       try {
-        client = createClient({ url: data.url, timeout: data.busyTimeoutMs });
-        await client.execute("PRAGMA synchronous = NORMAL");
-        port.postMessage({ kind: "ready" });
+        client = createClient({ url: m.url, timeout: BUSY_TIMEOUT_MS });
+        for (const pragma of FILE_PRAGMAS) await client.execute(pragma);
+        return { kind: "ready" };
       } catch (err) {
-        port.postMessage({ kind: "open-failed", message: String(err) });
+        return { kind: "open-failed", message: String(err) };
       }
-    });
-    return;
+    case "write":
+      try {
+        await client!.batch(upsertStatements(m.rows), "write");
+        return { kind: "done", seq: m.seq };
+      } catch (err) {
+        return { kind: "done", seq: m.seq, error: err instanceof Error ? err.message : String(err) };
+      }
+    case "close":
+      client?.close();
+      return { kind: "closed" };
   }
-  const { seq, rows } = data;
-  queue = queue.then(async () => {
-    try {
-      await client!.batch(upsertStatements(rows), "write");
-      port.postMessage({ kind: "done", seq });
-    } catch (err) {
-      port.postMessage({ kind: "done", seq, error: err instanceof Error ? err.message : String(err) });
-    }
-  });
+};
+
+port.onmessage = ({ data }) => {
+  queue = queue.then(async () => port.postMessage(await handle(data)));
 };

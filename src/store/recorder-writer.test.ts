@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createLogger } from "../log.ts";
 import type { CallRow } from "./calls.ts";
 import { openStore } from "./index.ts";
-import { startRowWriter } from "./recorder-writer.ts";
+import { createRowWriter } from "./recorder-writer.ts";
 
 const THREAD = new URL("./recorder-thread.ts", import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), "hotfn-writer-"));
@@ -25,16 +25,17 @@ describe("the call record writer", () => {
     const url = `file:${join(dir, "a.db")}`;
     const store = await openStore({ url, log: createLogger("silent") });
     const w = warnings();
-    const writer = await startRowWriter(THREAD, url, 5000, store.calls, w.log);
+    const writer = await createRowWriter(THREAD, url, store.calls, w.log);
     try {
       const id = Bun.randomUUIDv7();
       await writer.upsertMany([row(id)]);
-      await writer.upsertMany([{ ...row(id), status: "error", error: "later" }]);
+      await writer.upsertMany([{ ...row(id), status: "error", error: "later", output: Buffer.from("answer") }]);
       expect(await store.calls.get(id)).toMatchObject({ id, status: "error", error: "later" });
       expect(await store.calls.log(id)).toBe("ok\n");
+      expect(new TextDecoder().decode((await store.calls.output(id))!)).toBe("answer");
       expect(w.seen).toEqual([]);
     } finally {
-      writer.close();
+      await writer.close();
       await store.close();
     }
   });
@@ -43,14 +44,14 @@ describe("the call record writer", () => {
     const url = `file:${join(dir, "b.db")}`;
     const store = await openStore({ url, log: createLogger("silent") });
     const w = warnings();
-    const writer = await startRowWriter(new URL("./no-such-thread.ts", import.meta.url).href, url, 5000, store.calls, w.log);
+    const writer = await createRowWriter(new URL("./no-such-thread.ts", import.meta.url).href, url, store.calls, w.log);
     try {
       const id = Bun.randomUUIDv7();
       await writer.upsertMany([row(id)]);
       expect(await store.calls.get(id)).toMatchObject({ id, status: "success" });
       expect(w.seen.length).toBe(1);
     } finally {
-      writer.close();
+      await writer.close();
       await store.close();
     }
   });
@@ -58,8 +59,8 @@ describe("the call record writer", () => {
   it("writes in-process once its thread is gone", async () => {
     const url = `file:${join(dir, "c.db")}`;
     const store = await openStore({ url, log: createLogger("silent") });
-    const writer = await startRowWriter(THREAD, url, 5000, store.calls, warnings().log);
-    writer.close();
+    const writer = await createRowWriter(THREAD, url, store.calls, warnings().log);
+    await writer.close();
     const id = Bun.randomUUIDv7();
     await writer.upsertMany([row(id)]);
     expect(await store.calls.get(id)).toMatchObject({ id });
