@@ -6,13 +6,7 @@ import { Command } from "commander";
 import { actionOf, type CliDeps, collectPairs, type Env } from "./context.ts";
 import { details, inline, table, when } from "./output.ts";
 import { listAll } from "./paging.ts";
-
-interface AppJson {
-  name: string;
-  config?: Record<string, string>;
-  created_at?: string;
-  updated_at?: string;
-}
+import type { AppJson } from "../wire.ts";
 
 const app = (name: string) => `/v1/apps/${encodeURIComponent(name)}`;
 

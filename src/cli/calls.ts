@@ -8,15 +8,7 @@ import { apiError, pathParam } from "./client.ts";
 import { actionOf, type CliDeps, CliFailure, collectHeaders, wholeNumber } from "./context.ts";
 import { table, when } from "./output.ts";
 import { listAll } from "./paging.ts";
-
-interface CallJson {
-  id: string;
-  status: string;
-  created_at?: string;
-  started_at?: string;
-  completed_at?: string;
-  error?: string;
-}
+import type { CallJson } from "../wire.ts";
 
 export function callCommands(deps: CliDeps): Command[] {
   const act = (handler: Parameters<typeof actionOf>[1]) => actionOf(deps, handler);

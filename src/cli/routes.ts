@@ -8,21 +8,7 @@ import { pathParam } from "./client.ts";
 import { actionOf, type CliDeps, collectHeaders, collectPairs, type Env, wholeNumber } from "./context.ts";
 import { details, table, when } from "./output.ts";
 import { listAll } from "./paging.ts";
-
-export interface RouteJson {
-  app_name: string;
-  path: string;
-  image: string;
-  type: string;
-  format: string;
-  memory: number;
-  timeout: number;
-  idle_timeout: number;
-  headers?: Record<string, string[]>;
-  config?: Record<string, string>;
-  created_at?: string;
-  updated_at?: string;
-}
+import type { RouteJson } from "../wire.ts";
 
 interface RouteOptions {
   image?: string;

@@ -5,9 +5,12 @@
  * is made: about 4 KB of rows, 1 KB of reservoir and `maxEvents` small objects.
  * @module
  */
+import type { TimelineColumn, TimelineEvent } from "../wire.ts";
+
+export type { TimelineEvent };
 
 /** The columns of a sample, in storage order; also the names the API uses. */
-export const COLUMNS = ["idle", "busy", "starting", "queue", "calls", "errors", "wait_p99_ms"] as const;
+export const COLUMNS = ["idle", "busy", "starting", "queue", "calls", "errors", "wait_p99_ms"] as const satisfies readonly TimelineColumn[];
 export type Column = (typeof COLUMNS)[number];
 export const WIDTH = COLUMNS.length;
 const WAIT_P99 = COLUMNS.indexOf("wait_p99_ms");
@@ -17,13 +20,6 @@ const MAX_VALUE = NONE - 1;
 /** Waits kept per interval to take the p99 from (reservoir-sampled beyond). */
 const WAIT_RESERVOIR = 256;
 
-export interface TimelineEvent {
-  /** ms since the epoch */
-  t: number;
-  kind: "launch" | "start_failed" | "gone";
-  /** the policy's rule for a launch; no_room or failed for a failed start; why a container went */
-  reason: string;
-}
 
 /** What the pools held at a tick, for one function. */
 export interface Live {

@@ -19,39 +19,11 @@ import { Busy } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { GoneReason } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
-import { COLUMNS, type Column, type Live, Series, type TimelineEvent } from "./timeline-series.ts";
+import type { FunctionSummary, RouteTimeline, TimelineEvent } from "../wire.ts";
+import { COLUMNS, type Column, type Live, Series } from "./timeline-series.ts";
 
-export { COLUMNS, type Column, type TimelineEvent } from "./timeline-series.ts";
-
-export interface RouteTimeline {
-  app: string;
-  route: string;
-  interval_ms: number;
-  /** how far back the samples reach at most, seconds */
-  window_s: number;
-  /** ms since the epoch, when this was read */
-  now: number;
-  /** one value per sample and column; `t` is when the interval ended; wait_p99_ms is null when no call waited */
-  samples: { t: number[] } & Record<Column, (number | null)[]>;
-  events: TimelineEvent[];
-}
-
-export interface FunctionSummary {
-  app: string;
-  route: string;
-  /** the latest sample's containers and queue */
-  idle: number;
-  busy: number;
-  starting: number;
-  queue: number;
-  /** calls finished per second over the last RECENT_S seconds */
-  calls_per_s: number;
-  /** the highest per-interval wait p99 over the last RECENT_S seconds, ms (null: no call waited) */
-  wait_p99_ms: number | null;
-  /** launches decided within the window */
-  launches: number;
-  last_launch: TimelineEvent | null;
-}
+export { COLUMNS, type Column } from "./timeline-series.ts";
+export type { FunctionSummary, RouteTimeline, TimelineEvent };
 
 /** The span the overview's rates are taken over. */
 const RECENT_S = 10;

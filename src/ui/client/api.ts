@@ -57,66 +57,6 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 /** `/v1/apps/{app}/routes{path}`: app names and route paths hold only characters a URL path takes as they are. */
 export const routeUrl = (app: string, path: string) => `/v1/apps/${encodeURIComponent(app)}/routes${path}`;
 
-export interface App {
-  name: string;
-  config: Record<string, string>;
-}
-
-export interface Route {
-  app_name: string;
-  path: string;
-  image: string;
-  type: string;
-  format: string;
-  memory: number;
-  timeout: number;
-  idle_timeout: number;
-  headers: Record<string, string[]>;
-  config: Record<string, string>;
-}
-
-export interface Call {
-  id: string;
-  status: string;
-  created_at?: string;
-  started_at?: string;
-  completed_at?: string;
-  error?: string;
-}
-
-export interface TimelineEvent {
-  t: number;
-  kind: "launch" | "start_failed" | "gone";
-  reason: string;
-}
-
-export interface RouteTimeline {
-  interval_ms: number;
-  window_s: number;
-  now: number;
-  samples: {
-    t: number[];
-    idle: number[];
-    busy: number[];
-    starting: number[];
-    queue: number[];
-    calls: number[];
-    errors: number[];
-    wait_p99_ms: (number | null)[];
-  };
-  events: TimelineEvent[];
-}
-
-export interface FunctionSummary {
-  app: string;
-  route: string;
-  idle: number;
-  busy: number;
-  starting: number;
-  queue: number;
-  calls_per_s: number;
-  wait_p99_ms: number | null;
-  launches: number;
-  last_launch: TimelineEvent | null;
-}
+// The API's JSON, shared with the server and the command line (types only: nothing reaches the bundle).
+export type { AppJson as App, CallJson as Call, FunctionSummary, RouteJson as Route, RouteTimeline, TimelineEvent } from "../../wire.ts";
 
