@@ -5,40 +5,20 @@
  * embedded assets at /ui, and stops cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+
 import { dirname, join } from "node:path";
+import { freshExecutableCopy } from "./helpers/executable.ts";
 import { startServer } from "./helpers/server.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist/hotfn");
 
-/** Newest modification time of the files the binary is built from. */
-function newestSource(): number {
-  const files = ["package.json", "package-lock.json", "scripts/build.ts"].map((f) => join(ROOT, f));
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|tsx|js|json|css)$/.test(e.name)) files.push(p);
-    }
-  };
-  walk(join(ROOT, "src"));
-  return Math.max(...files.filter(existsSync).map((f) => statSync(f).mtimeMs));
-}
-
 let dir: string;
 let bin: string;
 
 beforeAll(async () => {
-  if (!existsSync(DIST) || statSync(DIST).mtimeMs < newestSource()) {
-    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stdout}${build.stderr}`);
-  }
-  dir = mkdtempSync(join(tmpdir(), "hotfn-bin-"));
-  bin = join(dir, "hotfn");
-  copyFileSync(DIST, bin);
-  Bun.spawnSync(["chmod", "755", bin]);
+  ({ dir, bin } = freshExecutableCopy({ dist: DIST, build: [process.execPath, "run", "build"], inputs: ["scripts/build.ts"], tmpPrefix: "hotfn-bin-" }));
 }, 120_000);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });

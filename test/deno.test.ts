@@ -10,9 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { lookup } from "node:dns/promises";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { freshExecutableCopy } from "./helpers/executable.ts";
 import { ensureImages, FN_IMAGE } from "./helpers/images.ts";
 import { sourceCommand, startServer } from "./helpers/server.ts";
 
@@ -64,34 +65,13 @@ async function runOnDeno(args: string[]) {
   return { stdout, stderr, code };
 }
 
-/** Newest modification time of what the executable is built from. */
-function newestSource(): number {
-  const files = ["package.json", "package-lock.json", "deno.json", "scripts/deno-compile.ts"].map((f) => join(ROOT, f));
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|tsx|js|json|css)$/.test(e.name)) files.push(p);
-    }
-  };
-  walk(join(ROOT, "src"));
-  return Math.max(...files.filter(existsSync).map((f) => statSync(f).mtimeMs));
-}
-
 describe.skipIf(skipCompile !== undefined)("dist/hotfn-deno (deno compile)", () => {
   let dir: string;
   let bin: string;
 
   beforeAll(async () => {
     await ensureImages();
-    if (!existsSync(DIST) || statSync(DIST).mtimeMs < newestSource()) {
-      const build = Bun.spawnSync([process.execPath, "scripts/deno-compile.ts"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-      if (build.exitCode !== 0) throw new Error(`deno compile failed:\n${build.stdout}${build.stderr}`);
-    }
-    dir = mkdtempSync(join(tmpdir(), "hotfn-deno-bin-"));
-    bin = join(dir, "hotfn");
-    copyFileSync(DIST, bin);
-    Bun.spawnSync(["chmod", "755", bin]);
+    ({ dir, bin } = freshExecutableCopy({ dist: DIST, build: [process.execPath, "scripts/deno-compile.ts"], inputs: ["deno.json", "scripts/deno-compile.ts"], tmpPrefix: "hotfn-deno-bin-" }));
   }, 300_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

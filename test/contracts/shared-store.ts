@@ -13,7 +13,7 @@ import { leaseOwner } from "../../src/queue/worker.ts";
 import type { CallQueueOptions, CallQueueRepo, NewQueuedCall } from "../../src/store/call-queue.ts";
 import { createNodeHeartbeat, NodeInUse } from "../../src/store/heartbeat.ts";
 import type { Store } from "../../src/store/index.ts";
-import type { NewRoute } from "../../src/store/routes.ts";
+import { route } from "./store.ts";
 
 /** One database, and ways in as separate processes would have them. */
 export interface SharedDb {
@@ -52,20 +52,6 @@ const ok = (out: string): CallOutcome => ({
   error: null,
   log: "some stderr\n",
   output: new TextEncoder().encode(out),
-});
-
-const route = (appName: string, path: string, image: string): NewRoute => ({
-  appName,
-  path,
-  image,
-  type: "sync",
-  format: "default",
-  memory: 128,
-  timeout: 30,
-  idleTimeout: 30,
-  user: "",
-  headers: {},
-  config: {},
 });
 
 /** Polls `check` until it holds; fails after `ms` (a bound on waiting, not a measurement). */
@@ -377,7 +363,7 @@ export function sharedStoreContract(name: string, makeDb: () => Promise<SharedDb
         const other = await db.open();
         const seen: string[] = [];
         other.changes.on((c) => seen.push(`${c.kind} ${c.appName} ${c.path ?? ""}`.trim()));
-        await w.store.routes.create(route("far", "/r", "v1"));
+        await w.store.routes.create(route("far", "/r", { image: "v1" }));
         expect((await other.routeCache.resolve("far", "/r")).route.image).toBe("v1");
         await w.store.routes.update("far", "/r", { image: "v2" });
         await w.store.apps.update("far", { config: { A: "1" } });

@@ -8,7 +8,8 @@ import { Conflict, Invalid, NotFound } from "../../src/errors.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { NewRoute } from "../../src/store/routes.ts";
 
-const route = (appName: string, path: string, extra: Partial<NewRoute> = {}): NewRoute => ({
+/** A route with the store's defaults; `extra` overrides any field. */
+export const route = (appName: string, path: string, extra: Partial<NewRoute> = {}): NewRoute => ({
   appName,
   path,
   image: "busybox",
