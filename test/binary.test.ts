@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync, rmSync } from "node:fs";
-
 import { dirname, join } from "node:path";
 import { freshExecutableCopy } from "./helpers/executable.ts";
 import { startServer } from "./helpers/server.ts";
