@@ -75,6 +75,11 @@ export interface Call {
  */
 export interface CallLog {
   text(): string;
+  /**
+   * True once no more output can reach this log (its container's next call has begun, or the trail
+   * is over): text() is final and a reader need not wait out CALL_LOG_TRAIL_MS.
+   */
+  readonly complete?: boolean;
 }
 
 /** An outcome whose log is read when it is written (CALL_LOG_TRAIL_MS after the run, at best). */

@@ -10,12 +10,15 @@ export interface LogBuffer extends LogSink {
   text(): string;
   /** Bytes written past the cap and dropped. */
   readonly dropped: number;
+  /** True once closed: nothing more will be written, text() is final. */
+  readonly complete: boolean;
 }
 
 export function createLogBuffer(maxBytes: number): LogBuffer {
   const chunks: Uint8Array[] = [];
   let kept = 0;
   let dropped = 0;
+  let closed = false;
   return {
     write(chunk) {
       const room = maxBytes - kept;
@@ -43,6 +46,12 @@ export function createLogBuffer(maxBytes: number): LogBuffer {
     },
     get dropped() {
       return dropped;
+    },
+    close() {
+      closed = true;
+    },
+    get complete() {
+      return closed;
     },
   };
 }

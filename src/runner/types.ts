@@ -43,6 +43,8 @@ export interface FunctionResponse {
 /** Collects a call's stderr, keeping at most a configured number of bytes. */
 export interface LogSink {
   write(chunk: Uint8Array): void;
+  /** Nothing more will be written: the call's log is complete (call-log.ts says when). */
+  close?(): void;
 }
 
 export type RunOutcome =

@@ -4,6 +4,10 @@
  * calls. A failed flush keeps its rows and retries with backoff (up to a bound: while the database
  * fails, the oldest records go first); `stop()` flushes what is left. What is buffered can be read
  * (`peek`), so a call's record is there the moment its answer was sent.
+ *
+ * Thousands of calls a second pass through here, so a call costs one record object, made at its
+ * start and completed in place at its finish, and nothing else that outlives the call: hot calls'
+ * p99 followed how much each call left behind (bench/README.md "Issue 10").
  * @module
  */
 import type { Logger } from "../log.ts";
@@ -39,14 +43,15 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
   const intervalMs = opts.intervalMs ?? 50;
   const maxBuffered = opts.maxBuffered ?? 500;
   const maxPending = opts.maxPending ?? 20_000;
-  let pending = new Map<string, CallRow>();
+  /** records to write: started, finished, or both since the last flush */
+  let buffered = new Map<string, CallRecord>();
   /** the batch a flush is writing now: still readable until the database has it */
-  let flushing = new Map<string, CallRow>();
+  let writing = new Map<string, CallRecord>();
+  /** calls started and not finished: a finish whose start was already written completes this record */
+  const running = new Map<string, CallRecord>();
+  /** records the last flush held back for their log: a full buffer counts without them */
+  let heldBack = 0;
   let dropped = 0;
-  // Calls started but not finished: a finish whose start was already flushed still needs these
-  // NOT NULL columns to form its row.
-  const running = new Map<string, Pick<CallRow, "id" | "appName" | "path" | "createdAt">>();
-  const lateLogs = new Map<string, { log: CallLog; at: number }>();
   let inFlight: Promise<void> = Promise.resolve();
   let failures = 0;
   let timer: Timer | undefined;
@@ -60,6 +65,16 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
     }, delay);
   };
 
+  /** A record's log, once no more stderr can reach it; false while it may still grow. */
+  const settleLog = (record: CallRecord, now: number): boolean => {
+    const late = record.lateLog;
+    if (late === undefined) return true;
+    if (!stopped && !late.complete && now - record.finishedAt < CALL_LOG_TRAIL_MS) return false;
+    record.log = late.text();
+    record.lateLog = undefined;
+    return true;
+  };
+
   // A flush asked for while one waits to start is that one: without this, every call recorded
   // while the buffer is full would queue a flush of its own.
   let flushQueued = false;
@@ -68,31 +83,29 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
     flushQueued = true;
     inFlight = inFlight.then(async () => {
       flushQueued = false;
-      if (pending.size === 0) return;
-      const batch = pending;
-      pending = new Map();
+      if (buffered.size === 0) return;
+      const batch = buffered;
+      buffered = new Map();
       const now = performance.now();
-      for (const [id, row] of batch) {
-        const late = lateLogs.get(id);
-        if (late === undefined) continue;
-        if (!stopped && now - late.at < CALL_LOG_TRAIL_MS) {
-          // Its stderr may still be on its way: the next flush writes it.
-          batch.delete(id);
-          pending.set(id, row);
-          schedule(CALL_LOG_TRAIL_MS);
-          continue;
+      const rows: CallRecord[] = [];
+      // Most logs are complete by now (their container's next call has begun): a record is held
+      // back only while its stderr may still be on its way.
+      for (const record of batch.values()) {
+        if (settleLog(record, now)) rows.push(record);
+        else {
+          batch.delete(record.id);
+          buffered.set(record.id, record);
         }
-        row.log = late.log.text();
-        lateLogs.delete(id);
       }
-      if (batch.size === 0) return;
-      flushing = batch;
-      const rows = [...batch.values()];
+      heldBack = buffered.size;
+      if (heldBack > 0) schedule(CALL_LOG_TRAIL_MS);
+      if (rows.length === 0) return;
+      writing = batch;
       let written = 0;
       try {
         // A few records at a time, with calls served in between, so no call waits behind a whole
         // flush where the writes run on the event loop (in-process libSQL; a local file's writer
-        // thread takes them off it: recorder-writer.ts).
+        // thread takes them off it: recorder-writer.ts). Each write takes its values when called.
         while (written < rows.length) {
           const part = rows.slice(written, written + RECORDS_PER_WRITE);
           await repo.upsertMany(part);
@@ -109,16 +122,16 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
           calls: rows.length - written,
           failures,
         });
-        // Keep what failed, oldest first, under any newer version of the same call that arrived
-        // meanwhile (a finish carries only what changed: the start's columns must not be lost).
-        const kept = new Map<string, CallRow>();
-        for (const row of rows.slice(written)) kept.set(row.id, { ...row, ...pending.get(row.id) });
-        for (const [id, row] of pending) if (!kept.has(id)) kept.set(id, row);
-        pending = kept;
+        // Keep what failed, oldest first. A record is one object for the life of its call, so one
+        // that finished meanwhile is already complete.
+        const kept = new Map<string, CallRecord>();
+        for (const record of rows.slice(written)) kept.set(record.id, record);
+        for (const [id, record] of buffered) kept.set(id, record);
+        buffered = kept;
         bound();
         if (!stopped) schedule(Math.min(30_000, intervalMs * 2 ** failures));
       } finally {
-        flushing = new Map();
+        writing = new Map();
       }
     });
     return inFlight;
@@ -126,64 +139,76 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
 
   /** Sync call records are a history, not a promise: memory must not grow while the database is down. */
   const bound = () => {
-    for (const id of pending.keys()) {
-      if (pending.size <= maxPending) break;
-      pending.delete(id);
-      lateLogs.delete(id);
+    for (const id of buffered.keys()) {
+      if (buffered.size <= maxPending) break;
+      buffered.delete(id);
       dropped++;
     }
   };
 
-  const put = (id: string, row: Partial<CallRow>) => {
-    const merged = { ...pending.get(id), ...row } as CallRow;
-    pending.set(id, merged);
+  const buffer = (record: CallRecord) => {
+    buffered.set(record.id, record);
     if (failures > 0) bound();
     // While the database fails, the backoff sets the pace; a full buffer does not add attempts. Calls
     // still waiting for their late log are not ready to write and do not count.
-    if (pending.size - lateLogs.size >= maxBuffered && failures === 0) void flush();
+    if (buffered.size - heldBack >= maxBuffered && failures === 0) void flush();
     else schedule(intervalMs);
   };
 
   return {
     started(call) {
-      running.set(call.id, { id: call.id, appName: call.appName, path: call.path, createdAt: call.createdAt });
-      put(call.id, { ...call, status: "running", attempts: 1 });
+      const record: CallRecord = {
+        id: call.id,
+        appName: call.appName,
+        path: call.path,
+        status: "running",
+        createdAt: call.createdAt,
+        startedAt: call.startedAt,
+        completedAt: null,
+        error: null,
+        attempts: 1,
+        log: "",
+        output: null,
+        lateLog: undefined,
+        finishedAt: 0,
+      };
+      running.set(call.id, record);
+      buffer(record);
     },
     finished(id, o) {
-      const identity = running.get(id);
+      const record = running.get(id);
+      // Only a started call has the columns a record needs.
+      if (record === undefined) return;
       running.delete(id);
-      if (typeof o.log === "string") lateLogs.delete(id);
-      else lateLogs.set(id, { log: o.log, at: performance.now() });
-      put(id, {
-        ...identity,
-        id,
-        status: o.status,
-        ...(o.startedAt === null ? {} : { startedAt: o.startedAt }),
-        completedAt: o.completedAt,
-        error: o.error,
-        log: typeof o.log === "string" ? o.log : "",
-        output: o.output ? Buffer.from(o.output) : null,
-      });
+      record.status = o.status;
+      if (o.startedAt !== null) record.startedAt = o.startedAt;
+      record.completedAt = o.completedAt;
+      record.error = o.error;
+      record.output = o.output ? Buffer.from(o.output) : null;
+      if (typeof o.log === "string") {
+        record.log = o.log;
+        record.lateLog = undefined;
+      } else {
+        record.lateLog = o.log;
+        record.finishedAt = performance.now();
+      }
+      buffer(record);
     },
     peek(id) {
-      const newer = pending.get(id);
-      const older = flushing.get(id);
-      // a finish buffered while its start is being written carries only what changed
-      const row = older && newer ? { ...older, ...newer } : (newer ?? older);
-      if (row?.appName === undefined) return undefined;
-      const late = lateLogs.get(id);
+      const record = buffered.get(id) ?? writing.get(id);
+      if (record === undefined) return undefined;
       const call: Call = {
         id,
-        appName: row.appName,
-        path: row.path,
-        status: row.status,
-        createdAt: row.createdAt as Date,
-        startedAt: (row.startedAt as Date | null | undefined) ?? null,
-        completedAt: (row.completedAt as Date | null | undefined) ?? null,
-        error: row.error ?? null,
-        attempts: row.attempts ?? 1,
+        appName: record.appName,
+        path: record.path,
+        status: record.status,
+        createdAt: record.createdAt,
+        startedAt: record.startedAt,
+        completedAt: record.completedAt,
+        error: record.error,
+        attempts: record.attempts,
       };
-      return { call, log: late ? late.log.text() : (row.log ?? "") };
+      return { call, log: record.lateLog ? record.lateLog.text() : record.log };
     },
     flush,
     async stop() {
@@ -192,4 +217,23 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
       await flush();
     },
   };
+}
+
+/** A call's row as the recorder keeps it until written, with the log that may still grow. */
+interface CallRecord extends CallRow {
+  id: string;
+  appName: string;
+  path: string;
+  status: Call["status"];
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  error: string | null;
+  attempts: number;
+  log: string;
+  output: Buffer | null;
+  /** the call's log while stderr may still reach it; read into `log` once it is complete */
+  lateLog: CallLog | undefined;
+  /** when the call finished (performance.now()), for CALL_LOG_TRAIL_MS */
+  finishedAt: number;
 }

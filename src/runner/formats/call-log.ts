@@ -2,7 +2,8 @@
  * Routes a hot container's stderr to the log of the call it belongs to. Docker relays stdout and
  * stderr separately, so the last stderr of a call can arrive just after its answer: it still goes to
  * that call's log for a short while (until the next call starts or LINGER_MS passes); output outside
- * any call goes to `stray` (debug log).
+ * any call goes to `stray` (debug log). When that while is over the log is closed: the recorder
+ * writes it then, instead of holding every call's record for the whole trail.
  * @module
  */
 import { CALL_LOG_TRAIL_MS } from "../../model.ts";
@@ -23,10 +24,14 @@ export function createCallLogRouter(stray: (chunk: Uint8Array) => void): CallLog
   let current: LogSink | undefined;
   let lingering: LogSink | undefined;
   let timer: Timer | undefined;
+  const stopLingering = () => {
+    lingering?.close?.();
+    lingering = undefined;
+  };
   return {
     begin(log) {
       clearTimeout(timer);
-      lingering = undefined;
+      stopLingering();
       current = log;
     },
     end() {
@@ -34,7 +39,7 @@ export function createCallLogRouter(stray: (chunk: Uint8Array) => void): CallLog
       lingering = current;
       current = undefined;
       clearTimeout(timer);
-      timer = setTimeout(() => (lingering = undefined), LINGER_MS);
+      timer = setTimeout(stopLingering, LINGER_MS);
       timer.unref?.();
     },
     write(chunk) {

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "bun:test";
+import { createLogger } from "../log.ts";
+import { CALL_LOG_TRAIL_MS, type CallLog } from "../model.ts";
+import { createCallRecorder } from "./call-recorder.ts";
+import type { CallRow } from "./calls.ts";
+
+/** What the recorder hands its writer, as the values were when each write was asked for. */
+function writer(failTimes = 0) {
+  const writes: CallRow[][] = [];
+  let failures = failTimes;
+  return {
+    writes,
+    rows: () => writes.flat(),
+    async upsertMany(rows: CallRow[]) {
+      if (failures-- > 0) throw new Error("database is locked");
+      writes.push(rows.map((r) => ({ ...r })));
+    },
+  };
+}
+
+const lateLog = (text: string): CallLog & { text(): string; complete: boolean; more(s: string): void } => {
+  let body = text;
+  return {
+    complete: false,
+    text: () => body,
+    more(s: string) {
+      body += s;
+    },
+  };
+};
+
+const start = (id: string) => ({ id, appName: "app", path: "/fn", createdAt: new Date(1_000), startedAt: new Date(1_000) });
+const done = (log: string | CallLog) => ({ status: "success" as const, startedAt: new Date(1_000), completedAt: new Date(2_000), error: null, log });
+
+describe("call recorder", () => {
+  it("writes a call started and finished between flushes as one complete row", async () => {
+    const w = writer();
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000 });
+    rec.started(start("c1"));
+    rec.finished("c1", done("said hello\n"));
+    await rec.flush();
+    expect(w.rows()).toEqual([
+      expect.objectContaining({ id: "c1", appName: "app", path: "/fn", status: "success", attempts: 1, log: "said hello\n", completedAt: new Date(2_000) }),
+    ]);
+    await rec.stop();
+  });
+
+  it("completes a call whose start was already written, with the start's columns", async () => {
+    const w = writer();
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000 });
+    rec.started(start("c2"));
+    await rec.flush();
+    rec.finished("c2", done(""));
+    await rec.flush();
+    expect(w.writes.map((rows) => rows.map((r) => [r.id, r.status, r.appName, r.path]))).toEqual([[["c2", "running", "app", "/fn"]], [["c2", "success", "app", "/fn"]]]);
+    await rec.stop();
+  });
+
+  it("writes a late log at the next flush once no more output can reach it", async () => {
+    const w = writer();
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000 });
+    const log = lateLog("first\n");
+    rec.started(start("c3"));
+    rec.finished("c3", done(log));
+    await rec.flush();
+    // Its stderr may still be on its way: the record waits, and stays readable.
+    expect(w.rows()).toEqual([]);
+    expect(rec.peek("c3")).toEqual({ call: expect.objectContaining({ id: "c3", status: "success" }), log: "first\n" });
+    log.more("trailing\n");
+    log.complete = true;
+    await rec.flush();
+    expect(w.rows()).toEqual([expect.objectContaining({ id: "c3", status: "success", log: "first\ntrailing\n" })]);
+    await rec.stop();
+  });
+
+  it("writes a late log that never says it is complete once the trail is over", async () => {
+    const w = writer();
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 5 });
+    rec.started(start("c4"));
+    rec.finished("c4", done(lateLog("slow\n")));
+    await Bun.sleep(CALL_LOG_TRAIL_MS * 3);
+    expect(w.rows()).toEqual([expect.objectContaining({ id: "c4", log: "slow\n" })]);
+    await rec.stop();
+  });
+
+  it("keeps what a failed write held and writes it, oldest first, on the next attempt", async () => {
+    const w = writer(1);
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000 });
+    rec.started(start("c5"));
+    rec.finished("c5", done("a"));
+    await rec.flush();
+    rec.started(start("c6"));
+    expect(rec.peek("c5")?.call.status).toBe("success");
+    await rec.flush();
+    expect(w.rows().map((r) => [r.id, r.status])).toEqual([
+      ["c5", "success"],
+      ["c6", "running"],
+    ]);
+    await rec.stop();
+  });
+});
