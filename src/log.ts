@@ -14,6 +14,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** True when debug lines are written: a path taken on every call skips building fields nobody reads. */
+  readonly debugging: boolean;
 }
 
 /** Writes to `sink` (stderr by default); never throws into the caller. */
@@ -37,6 +39,7 @@ export function createLogger(
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
     child: (fields) => createLogger(level, { ...base, ...fields }, sink),
+    debugging: rank.debug >= min,
   };
 }
 

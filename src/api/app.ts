@@ -65,11 +65,13 @@ export function createApp(opts: ApiOptions) {
   const isTasks = (path: string) => path === "/v1/tasks" || path.startsWith("/v1/tasks/");
 
   app.use(requestId({ headerName: "X-Request-Id" }));
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    log.debug("request", { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
-  });
+  if (log.debugging) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      log.debug("request", { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+    });
+  }
   // The doors come before the body limits: nobody without the credential gets a body read.
   app.use("/v1/*", (c, next) => (isTasks(c.req.path) ? next() : doors.api(c, next)));
   app.use("/metrics", doors.api);
