@@ -238,7 +238,6 @@ export class Pool {
     let best: Slot | undefined;
     for (const s of this.slots) if (s.state === "idle" && (!best || s.lastUsed > best.lastUsed)) best = s;
     if (!best) return undefined;
-    clearTimeout(best.idleTimer);
     best.state = "busy";
     // From here it counts as busy in snapshots, so its run length so far must be measured from now.
     best.busySince = performance.now();
@@ -342,13 +341,24 @@ export class Pool {
     if (this.retired && this.waiters.size === 0) return this.destroy(slot, "retired");
     slot.state = "idle";
     slot.lastUsed = performance.now();
-    clearTimeout(slot.idleTimer);
-    slot.idleTimer = setTimeout(() => {
-      if (slot.state === "idle") this.destroy(slot, "idle");
-    }, this.route.idleTimeout * 1000);
+    if (slot.idleTimer === undefined) this.armIdleTimer(slot, this.route.idleTimeout * 1000);
     this.pump();
     // If nothing here wanted it, another function's start waiting for memory may evict it.
     if (slot.state === "idle") this.deps.gate.poke();
+  }
+
+  /**
+   * One idle timer per container, not one per call: when it fires it ends the container if it has
+   * been idle for the whole idle_timeout, or waits out what is left of it since its last call.
+   */
+  private armIdleTimer(slot: Slot, ms: number): void {
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.state !== "idle") return; // busy now: it arms again when it next goes idle
+      const left = slot.lastUsed + this.route.idleTimeout * 1000 - performance.now();
+      if (left <= 0) this.destroy(slot, "idle");
+      else this.armIdleTimer(slot, left);
+    }, ms);
   }
 
   private finishCall(slot: Slot): void {

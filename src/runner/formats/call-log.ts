@@ -23,14 +23,28 @@ export interface CallLogRouter {
 export function createCallLogRouter(stray: (chunk: Uint8Array) => void): CallLogRouter {
   let current: LogSink | undefined;
   let lingering: LogSink | undefined;
+  /** when the lingering log stops taking output (performance.now() clock) */
+  let lingerUntil = 0;
+  // One timer at a time, re-armed for what is left when it finds a newer linger: a hot container
+  // ends thousands of calls a second, and a timer made and cleared for each is garbage per call.
   let timer: Timer | undefined;
   const stopLingering = () => {
     lingering?.close?.();
     lingering = undefined;
   };
+  const onTimer = () => {
+    timer = undefined;
+    if (lingering === undefined) return;
+    const left = lingerUntil - performance.now();
+    if (left <= 0) stopLingering();
+    else arm(left);
+  };
+  const arm = (ms: number) => {
+    timer = setTimeout(onTimer, ms);
+    timer.unref?.();
+  };
   return {
     begin(log) {
-      clearTimeout(timer);
       stopLingering();
       current = log;
     },
@@ -38,9 +52,8 @@ export function createCallLogRouter(stray: (chunk: Uint8Array) => void): CallLog
       if (current === undefined) return;
       lingering = current;
       current = undefined;
-      clearTimeout(timer);
-      timer = setTimeout(stopLingering, LINGER_MS);
-      timer.unref?.();
+      lingerUntil = performance.now() + LINGER_MS;
+      if (timer === undefined) arm(LINGER_MS);
     },
     write(chunk) {
       const sink = current ?? lingering;
