@@ -17,7 +17,7 @@
  */
 import { Busy } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { GoneReason } from "../runner/pool.ts";
+import type { FnLabels, GoneReason } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
 import type { FunctionSummary, RouteTimeline, TimelineEvent } from "../wire.ts";
 import { COLUMNS, type Column, type Live, Series } from "./timeline-series.ts";
@@ -77,10 +77,17 @@ export function createTimeline(opts: TimelineOptions): Timeline {
   let timer: Timer | undefined;
 
   const keyOf = (app: string, route: string) => `${app}\u0000${route}`;
+  // The runner hands the same labels object for every call of a function version: its key is
+  // made once, not per call (waited and finished come with every call).
+  const keys = new WeakMap<FnLabels, string>();
+  const keyOfLabels = (fn: FnLabels): string => {
+    let key = keys.get(fn);
+    if (key === undefined) keys.set(fn, (key = keyOf(fn.app, fn.route)));
+    return key;
+  };
 
   /** The series of a function, made when missing (pushing out the quietest at the bound). */
-  const track = (app: string, route: string): Series => {
-    const key = keyOf(app, route);
+  const track = (app: string, route: string, key = keyOf(app, route)): Series => {
     let s = series.get(key);
     if (s) return s;
     if (series.size >= maxFunctions) {
@@ -101,8 +108,8 @@ export function createTimeline(opts: TimelineOptions): Timeline {
     launched: (fn, reason) => event(fn, "launch", reason),
     startFailed: (fn, err) => event(fn, "start_failed", err instanceof Busy ? "no_room" : "failed"),
     gone: (fn, why: GoneReason) => event(fn, "gone", why),
-    waited: (fn, ms) => track(fn.app, fn.route).waited(ms),
-    finished: (fn, status) => track(fn.app, fn.route).finished(status !== "success"),
+    waited: (fn, ms) => track(fn.app, fn.route, keyOfLabels(fn)).waited(ms),
+    finished: (fn, status) => track(fn.app, fn.route, keyOfLabels(fn)).finished(status !== "success"),
     ready: () => {},
     started: () => {},
     ran: () => {},

@@ -16,20 +16,39 @@ export interface Deadline {
 
 /** A deadline `timeoutSeconds` from now, or from `start()` when `deferred` (a run timed from its container's start). */
 export function startDeadline(timeoutSeconds: number, deferred = false): Deadline {
-  const controller = new AbortController();
-  let timer: Timer | undefined;
-  let cleared = false;
-  const start = () => {
-    if (timer !== undefined || cleared) return;
-    timer = setTimeout(() => controller.abort(new FunctionTimeout(`Timed out: the function ran past its ${timeoutSeconds} s timeout`)), timeoutSeconds * 1000);
-  };
-  if (!deferred) start();
-  return {
-    signal: controller.signal,
-    start,
-    clear() {
-      cleared = true;
-      clearTimeout(timer);
-    },
-  };
+  const deadline = new RunDeadline(timeoutSeconds);
+  if (!deferred) deadline.start();
+  return deadline;
+}
+
+/** A class, not closures: every call makes one. */
+class RunDeadline implements Deadline {
+  private readonly controller = new AbortController();
+  private timer: Timer | undefined;
+  private cleared = false;
+
+  constructor(private readonly timeoutSeconds: number) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  start(): void {
+    if (this.timer !== undefined || this.cleared) return;
+    this.timer = setTimeout(expire, this.timeoutSeconds * 1000, this);
+  }
+
+  clear(): void {
+    this.cleared = true;
+    clearTimeout(this.timer);
+  }
+
+  /** The timer's end; for `expire` below. */
+  abort(): void {
+    this.controller.abort(new FunctionTimeout(`Timed out: the function ran past its ${this.timeoutSeconds} s timeout`));
+  }
+}
+
+function expire(deadline: RunDeadline): void {
+  deadline.abort();
 }

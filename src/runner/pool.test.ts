@@ -55,7 +55,7 @@ const sink = { write() {} };
 
 function makePool(launcher: Launcher, r = route(), o: { gate?: StartGate; mode?: "adaptive" | "naive"; maxWaitMs?: number } = {}) {
   const gate = o.gate ?? createStartGate({ maxStarts: 4, maxMemoryMiB: 100_000, evict: () => 0 });
-  return new Pool(`key-${r.path}`, app, r, new Ewma(0.2, 0), {
+  return new Pool(`key-${r.path}`, app, r, { app: app.name, route: r.path }, new Ewma(0.2, 0), {
     launcher, gate, log: createLogger("silent"), observer: quiet, coldStart: new Ewma(0.2, 1000),
     mode: o.mode ?? "adaptive", maxQueueWaitMs: 1000, maxWaitMs: o.maxWaitMs ?? 10_000, startSlots: 4,
   });

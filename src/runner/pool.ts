@@ -103,17 +103,16 @@ export class Pool {
   private drainListeners: (() => void)[] = [];
   /** stops starts in flight when the pool is torn down */
   private readonly abort = new AbortController();
-  readonly labels: FnLabels;
-
   constructor(
     readonly key: string,
     readonly app: App,
     readonly route: Route,
+    /** the function as metric labels; one object for the life of the pool */
+    readonly labels: FnLabels,
     /** this function's warm run length estimate */
     private readonly runLength: Ewma,
     private readonly deps: PoolDeps,
   ) {
-    this.labels = { app: app.name, route: route.path };
     this.waiters = new WaitQueue<Slot>({
       maxWaitMs: deps.maxWaitMs,
       functionName: `${app.name}${route.path}`,

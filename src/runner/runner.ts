@@ -91,20 +91,22 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
 
   // The route cache hands out the same objects until a route or its app changes, so a function's key
   // (a sorted JSON of its env and a SHA-256 of it) is computed once per version, not on every hot call.
-  const keys = new WeakMap<Route, { app: App; key: string }>();
-  const keyOf = (app: App, route: Route): string => {
-    const known = keys.get(route);
-    if (known?.app === app) return known.key;
-    const key = functionKey(app, route);
-    keys.set(route, { app, key });
-    return key;
+  // Its labels too: observers may keep what they derive from them per labels object.
+  const versions = new WeakMap<Route, { app: App; key: string; labels: FnLabels }>();
+  const versionOf = (app: App, route: Route) => {
+    const known = versions.get(route);
+    if (known?.app === app) return known;
+    const version = { app, key: functionKey(app, route), labels: { app: app.name, route: route.path } };
+    versions.set(route, version);
+    return version;
   };
+  const keyOf = (app: App, route: Route): string => versionOf(app, route).key;
 
   const poolFor = (app: App, route: Route): Pool => {
     const key = keyOf(app, route);
     let pool = pools.get(key);
     if (!pool) {
-      pool = new Pool(key, app, route, estimate(runs, key, 0), {
+      pool = new Pool(key, app, route, versionOf(app, route).labels, estimate(runs, key, 0), {
         launcher: opts.launcher,
         gate,
         log: opts.log,
@@ -151,7 +153,7 @@ export function createRunner(opts: RunnerOptions): HotfnRunner {
   return {
     async run(inv): Promise<RunOutcome> {
       const log = createLogBuffer(opts.callLogMax);
-      const fn = { app: inv.app.name, route: inv.route.path };
+      const fn = versionOf(inv.app, inv.route).labels;
       try {
         const { response, startedAt } = inv.route.format === "default" ? await runCold(inv, log) : await poolFor(inv.app, inv.route).call(inv, log);
         observer.finished(fn, "success");
