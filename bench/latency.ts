@@ -6,13 +6,15 @@
  *
  *   bun bench/latency.ts --bin before=/tmp/hotfn-before/dist/hotfn,after=dist/hotfn \
  *     [--format http-stream] [--connections 1] [--seconds 20] [--warm 5] [--rounds 3] [--image hotfn-test/echo:latest]
- *     [--variant label:NAME=value+NAME2=value ...]
+ *     [--variant label:NAME=value+NAME2=value ...] [--wire]
  * Each --variant runs every build again with those environment variables (e.g. to try a setting).
+ * --wire (one connection, tcpdump installed) adds hotfn's latency as the loopback wire sees it, from
+ * each request's packet to its answer's: wrk's own figures also count wrk's wait for a CPU.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
-import { requireWrk, startServer, table, wrk } from "./lib.ts";
+import { hasTcpdump, requireWrk, startServer, table, watchWire, type WireLatency, wrk } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     warm: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
     variant: { type: "string", multiple: true, default: [] },
+    wire: { type: "boolean", default: false },
   },
 });
 /** label:NAME=value+NAME=value; none means one run of each build with hotfn's defaults */
@@ -45,6 +48,10 @@ const BUILDS = values.bin.split(",").map((pair) => {
 const CONNECTIONS = Number(values.connections);
 const SECONDS = Number(values.seconds);
 const WARM = Number(values.warm);
+if (values.wire && (CONNECTIONS !== 1 || !hasTcpdump())) {
+  console.error("bench/latency --wire needs --connections 1 and tcpdump (apt-get install -y tcpdump)");
+  process.exit(2);
+}
 
 requireWrk("bench/latency");
 await ensureImages();
@@ -62,9 +69,12 @@ for (let round = 1; round <= Number(values.rounds); round++) {
       const url = `${s.url}/r/bench/noop?payload=x`;
       await (await fetch(url)).arrayBuffer();
       await wrk(url, { connections: CONNECTIONS, seconds: WARM, threads: 1 });
+      const watch = values.wire ? watchWire(Number(new URL(s.url).port)) : undefined;
+      if (watch) await Bun.sleep(300); // tcpdump is capturing before the first request
       const w = await wrk(url, { connections: CONNECTIONS, seconds: SECONDS, threads: 1 });
+      const wire: WireLatency | undefined = await watch?.stop();
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
-      rows.push([build.label, round, w.rps, ms(w.p50), ms(w.p90), ms(w.p99), w.errors, rss]);
+      rows.push([build.label, round, w.rps, ms(w.p50), ms(w.p90), ms(w.p99), ...(wire ? [ms(wire.p50), ms(wire.p90), ms(wire.p99)] : []), w.errors, rss]);
       console.error(rows.at(-1)!.join("\t"));
     } finally {
       await s.stop();
@@ -73,4 +83,5 @@ for (let round = 1; round <= Number(values.rounds); round++) {
 }
 
 console.log(`${values.format}, ${CONNECTIONS} connection(s), ${SECONDS} s per row after ${WARM} s of warm-up; load ${readFileSync("/proc/loadavg", "utf8").trim()}`);
-console.log(table(["build", "round", "calls/s", "p50 ms", "p90 ms", "p99 ms", "errors", "RSS at end MB"], rows));
+const wireColumns = values.wire ? ["wire p50 ms", "wire p90 ms", "wire p99 ms"] : [];
+console.log(table(["build", "round", "calls/s", "p50 ms", "p90 ms", "p99 ms", ...wireColumns, "errors", "RSS at end MB"], rows));

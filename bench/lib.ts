@@ -117,3 +117,46 @@ function fmt(n: number): string {
   if (!Number.isFinite(n)) return "-";
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
+
+/** Latency percentiles, ms, of `n` answers. */
+export interface WireLatency {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/**
+ * Watches loopback traffic to `port` with tcpdump (Debian package `tcpdump`) until `stop()`, and
+ * times each answer from the request's packet to the answer's: the server's latency as the wire sees
+ * it, without the load generator's own delays (a client waiting for a CPU on a busy 2-core machine
+ * counts its wait in its figures). One connection at a time only: requests and answers pair in order.
+ */
+export function watchWire(port: number): { stop(): Promise<WireLatency> } {
+  const dump = Bun.spawn(["tcpdump", "-tt", "-n", "-l", "-i", "lo", "tcp", "port", String(port)], { stdout: "pipe", stderr: "ignore" });
+  const text = new Response(dump.stdout).text();
+  return {
+    async stop() {
+      dump.kill("SIGINT");
+      const lat: number[] = [];
+      let asked: number | undefined;
+      for (const line of (await text).split("\n")) {
+        const m = /^(\d+\.\d+) IP [\d.]+\.(\d+) > [\d.]+\.(\d+):.* length (\d+)/.exec(line);
+        if (!m || m[4] === "0") continue;
+        const t = Number(m[1]) * 1000;
+        if (Number(m[3]) === port) asked ??= t;
+        else if (asked !== undefined) {
+          lat.push(t - asked);
+          asked = undefined;
+        }
+      }
+      lat.sort((a, b) => a - b);
+      return { n: lat.length, p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99) };
+    },
+  };
+}
+
+/** True when tcpdump is installed (for watchWire). */
+export function hasTcpdump(): boolean {
+  return Bun.spawnSync(["which", "tcpdump"]).exitCode === 0;
+}
