@@ -202,8 +202,8 @@ export class Pool {
 
   private acquire(inv: Invocation): Slot | Promise<Slot> {
     // The common case of a warm function: nobody is queued and a container is idle. The call takes
-    // it at once, without the waiter's promise, timer and abort listener (each call's garbage sets
-    // how often the collector pauses hot calls: bench/README.md "Issue 10").
+    // it at once, without the waiter's promise, timer and abort listener: at thousands of calls a
+    // second, each call's own work and garbage set the tail (bench/README.md "Issue 10").
     if (this.waiters.size === 0 && !inv.signal?.aborted) {
       const idle = this.takeIdle();
       if (idle) {

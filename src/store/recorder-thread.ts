@@ -9,9 +9,9 @@ import { createClient, type InStatement } from "@libsql/client";
 import { BUSY_TIMEOUT_MS, FILE_PRAGMAS } from "./sqlite-file.ts";
 
 /**
- * A write carries the statements, not the rows: their arguments are plain values, which cost a
- * fraction of what a structured clone of row objects with Dates costs the sending event loop
- * (about 1 µs a row, in a message every few milliseconds under load).
+ * A write carries the statements, not the rows: a structured clone of their plain values costs the
+ * sending event loop about half what row objects with Dates cost (100 against 200 µs for 275 rows,
+ * measured alone; a message goes every few milliseconds under load).
  */
 export type ToThread = { kind: "open"; url: string } | { kind: "write"; seq: number; statements: InStatement[] } | { kind: "close" };
 export type FromThread = { kind: "ready" } | { kind: "open-failed"; message: string } | { kind: "done"; seq: number; error?: string } | { kind: "closed" };
