@@ -172,7 +172,7 @@ export const SETTINGS = {
     schema: int(0, 256),
   },
   maxConcurrentStarts: { env: "HOTFN_MAX_CONCURRENT_STARTS", flag: "--max-concurrent-starts", help: "container starts in flight at once, across all functions (each function gets a fair share while others wait)", default: "4", schema: int(1, 1000) },
-  readyTimeoutMs: { env: "HOTFN_READY_TIMEOUT", flag: "--ready-timeout", help: "ms a started http-stream container may take to open its socket before it is removed (502)", default: "10000", schema: int(100) },
+  readyTimeoutMs: { env: "HOTFN_READY_TIMEOUT", flag: "--ready-timeout", help: "ms a started http-stream container may take to open its socket before it is removed (504)", default: "10000", schema: int(100) },
   maxQueueWaitMs: { env: "HOTFN_MAX_QUEUE_WAIT", flag: "--max-queue-wait", help: "ms a call may queue for a hot container before one is launched", default: "1000", schema: int(0) },
   scaling: { env: "HOTFN_SCALING", flag: "--scaling", help: "adaptive, or naive (as the original server: a new container whenever none is idle, no bound on starts in flight)", default: "adaptive", schema: v.picklist(["adaptive", "naive"]) },
   callLogMax: { env: "HOTFN_CALL_LOG_MAX", flag: "--call-log-max", help: "bytes of stderr kept per call", default: String(1 * MiB), schema: int(0) },

@@ -97,7 +97,7 @@ export class Unavailable extends HotfnError {
   }
 }
 
-/** The function ran past its route's timeout and was killed. */
+/** The function ran past its route's timeout, or did not get ready within HOTFN_READY_TIMEOUT, and was killed. */
 export class FunctionTimeout extends HotfnError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("function_timeout", message, options);

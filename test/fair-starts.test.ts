@@ -1,7 +1,7 @@
 /**
  * No function starves the others of container starts, over real HTTP and Docker: functions whose
  * containers never get ready (an http-stream image that never opens its socket) do not keep the start
- * slots, another function is served meanwhile, and their callers get 502 once HOTFN_READY_TIMEOUT passes.
+ * slots, another function is served meanwhile, and their callers get 504 once HOTFN_READY_TIMEOUT passes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createRoute, eventually, invoke } from "./helpers/fixtures.ts";
@@ -25,7 +25,7 @@ afterAll(async () => {
 }, T);
 
 describe("start slots", () => {
-  it("serve another function while broken ones wait for their sockets; their callers get 502 saying so", async () => {
+  it("serve another function while broken ones wait for their sockets; their callers get 504 saying so", async () => {
     const finished: string[] = [];
     const stuck = STUCK.flatMap((path) =>
       [1, 2].map(async () => {
@@ -45,7 +45,7 @@ describe("start slots", () => {
     // Served before any broken function's caller heard back: no slot was held for the ready timeout.
     expect(finished[0]).toBe("/good");
     for (const r of answers) {
-      expect(r.status).toBe(502);
+      expect(r.status).toBe(504);
       expect(r.text).toContain(`did not open its socket within ${READY_MS} ms (HOTFN_READY_TIMEOUT)`);
     }
     expect(await eventually(() => containersOf(s.node, "hotfn.format=http-stream").length === 0, 20_000)).toBe(true);

@@ -371,11 +371,11 @@ describe("http-stream specifics", () => {
     }
   });
 
-  it("a function that does not open its socket within the ready timeout is a FunctionFailed that says so, and leaves nothing behind", async () => {
+  it("a function that does not open its socket within the ready timeout is a FunctionTimeout that says so, and leaves nothing behind", async () => {
     const slow = createLauncher({ engine, ...config, log, instanceId, readyTimeoutMs: 200 });
     // busybox cat never opens a socket
     const err = await slow.startHot(app, route({ format: "http-stream", image: IMAGES.bbEcho }), deadline()).catch((e) => e);
-    expect(err).toBeInstanceOf(FunctionFailed);
+    expect(err).toBeInstanceOf(FunctionTimeout);
     expect(err.message).toContain("did not open its socket within 200 ms");
     expect(await eventuallyNone("hotfn.format=http-stream", IMAGES.bbEcho)).toBe(true);
   });

@@ -89,8 +89,8 @@ export interface StartSteps {
 export interface Launcher {
   /**
    * Starts a hot container for `route`'s function and resolves once it is ready to take a call.
-   * Rejects with FunctionFailed (image missing or not allowed, exited during start, bad socket link,
-   * not ready within the ready timeout) or Unavailable (no Docker engine). Aborting `signal` destroys
+   * Rejects with FunctionFailed (image missing or not allowed, exited during start, bad socket link),
+   * FunctionTimeout (not ready within the ready timeout) or Unavailable (no Docker engine). Aborting `signal` destroys
    * what it started. `onStarted` is called once Docker's part is over (started or failed), before
    * the function is ready, so the caller can release its start slot early.
    */

@@ -13,7 +13,7 @@
 import { chmod, lstat, mkdir, mkdtemp, readlink, rename, rm } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { ExitState } from "../../docker/engine.ts";
-import { FunctionFailed, HotfnError } from "../../errors.ts";
+import { FunctionFailed, FunctionTimeout, HotfnError } from "../../errors.ts";
 import type { Route } from "../../model.ts";
 import { abortError, exitError } from "./container.ts";
 import { runtime } from "../../runtime/index.ts";
@@ -68,9 +68,9 @@ export async function removeContainerDir(dir: string): Promise<void> {
 
 /**
  * Polls for the socket: a direct bind, or a relative symlink to a socket in the same directory.
- * Rejects with FunctionFailed on an exit, a bad link, or when it takes longer than `timeoutMs` (a
- * function that never listens is broken, not slow: its callers get 502), and the abort's error when
- * `signal` aborts.
+ * Rejects with FunctionFailed on an exit or a bad link (502), with FunctionTimeout when it takes
+ * longer than `timeoutMs` (504, as Fn answers a container whose initialization timed out), and the
+ * abort's error when `signal` aborts.
  */
 export async function waitForSocket(dir: string, timeoutMs: number, signal: AbortSignal, exit: () => ExitState | undefined, route: Route): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -79,7 +79,7 @@ export async function waitForSocket(dir: string, timeoutMs: number, signal: Abor
     const state = exit();
     if (state) throw exitError(state, route.memory, " before it opened its socket");
     if ((await socketFile(dir)) !== null) return;
-    if (Date.now() >= until) throw new FunctionFailed(`the function did not open its socket within ${timeoutMs} ms (HOTFN_READY_TIMEOUT), so its container was removed`);
+    if (Date.now() >= until) throw new FunctionTimeout(`the function did not open its socket within ${timeoutMs} ms (HOTFN_READY_TIMEOUT), so its container was removed`);
     await runtime.sleep(POLL_MS);
   }
 }
