@@ -4,66 +4,70 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../log.ts";
 import type { CallRow } from "./calls.ts";
-import { openStore } from "./index.ts";
-import { createRowWriter } from "./recorder-writer.ts";
+import { openStore, type Store } from "./index.ts";
+import { createRowWriter, type RowWriter } from "./recorder-writer.ts";
 
 const THREAD = new URL("./recorder-thread.ts", import.meta.url).href;
+/** opens like the real thread, then dies on its first write */
+const DYING_THREAD = new URL("./recorder-thread.dies.test-thread.ts", import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), "hotfn-writer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const row = (id: string): CallRow => ({ id, appName: "a", path: "/w", status: "success", createdAt: new Date(), startedAt: new Date(), completedAt: new Date(), error: null, attempts: 1, log: "ok\n", output: null }) as CallRow;
 
-/** A logger that keeps what it was told to warn about. */
-function warnings() {
+/**
+ * A store on its own file and a writer started with `thread` on it; `seen` keeps what the writer
+ * warned about. Both are closed after `run`.
+ */
+async function withWriter(file: string, thread: string, run: (w: { store: Store; writer: RowWriter; seen: string[] }) => Promise<void>) {
+  const url = `file:${join(dir, file)}`;
+  const store = await openStore({ url, log: createLogger("silent") });
   const seen: string[] = [];
   const log = createLogger("silent");
-  return { seen, log: { ...log, warn: (msg: string) => void seen.push(msg) } as typeof log };
+  const writer = await createRowWriter(thread, url, store.calls, { ...log, warn: (msg: string) => void seen.push(msg) });
+  try {
+    await run({ store, writer, seen });
+  } finally {
+    await writer.close();
+    await store.close();
+  }
 }
 
 describe("the call record writer", () => {
-  it("writes on its thread what the store then reads, in order", async () => {
-    const url = `file:${join(dir, "a.db")}`;
-    const store = await openStore({ url, log: createLogger("silent") });
-    const w = warnings();
-    const writer = await createRowWriter(THREAD, url, store.calls, w.log);
-    try {
+  it("writes on its thread what the store then reads, in order", () =>
+    withWriter("a.db", THREAD, async ({ store, writer, seen }) => {
       const id = Bun.randomUUIDv7();
       await writer.upsertMany([row(id)]);
       await writer.upsertMany([{ ...row(id), status: "error", error: "later", output: Buffer.from("answer") }]);
       expect(await store.calls.get(id)).toMatchObject({ id, status: "error", error: "later" });
       expect(await store.calls.log(id)).toBe("ok\n");
       expect(new TextDecoder().decode((await store.calls.output(id))!)).toBe("answer");
-      expect(w.seen).toEqual([]);
-    } finally {
-      await writer.close();
-      await store.close();
-    }
-  });
+      expect(seen).toEqual([]);
+    }));
 
-  it("writes in-process, saying so, when its thread cannot start", async () => {
-    const url = `file:${join(dir, "b.db")}`;
-    const store = await openStore({ url, log: createLogger("silent") });
-    const w = warnings();
-    const writer = await createRowWriter(new URL("./no-such-thread.ts", import.meta.url).href, url, store.calls, w.log);
-    try {
+  it("writes in-process, saying so, when its thread cannot start", () =>
+    withWriter("b.db", new URL("./no-such-thread.ts", import.meta.url).href, async ({ store, writer, seen }) => {
       const id = Bun.randomUUIDv7();
       await writer.upsertMany([row(id)]);
       expect(await store.calls.get(id)).toMatchObject({ id, status: "success" });
-      expect(w.seen.length).toBe(1);
-    } finally {
-      await writer.close();
-      await store.close();
-    }
-  });
+      expect(seen).toEqual([expect.stringContaining("on the event loop")]);
+    }));
 
-  it("writes in-process once its thread is gone", async () => {
-    const url = `file:${join(dir, "c.db")}`;
-    const store = await openStore({ url, log: createLogger("silent") });
-    const writer = await createRowWriter(THREAD, url, store.calls, warnings().log);
-    await writer.close();
-    const id = Bun.randomUUIDv7();
-    await writer.upsertMany([row(id)]);
-    expect(await store.calls.get(id)).toMatchObject({ id });
-    await store.close();
-  });
+  it("writes in-process what its thread was writing when it died, and everything after", () =>
+    withWriter("c.db", DYING_THREAD, async ({ store, writer }) => {
+      const inFlight = Bun.randomUUIDv7();
+      const later = Bun.randomUUIDv7();
+      await writer.upsertMany([row(inFlight)]);
+      await writer.upsertMany([row(later)]);
+      expect(await store.calls.get(inFlight)).toMatchObject({ id: inFlight, status: "success" });
+      expect(await store.calls.get(later)).toMatchObject({ id: later, status: "success" });
+    }));
+
+  it("writes in-process after it was closed", () =>
+    withWriter("d.db", THREAD, async ({ store, writer }) => {
+      await writer.close();
+      const id = Bun.randomUUIDv7();
+      await writer.upsertMany([row(id)]);
+      expect(await store.calls.get(id)).toMatchObject({ id });
+    }));
 });
