@@ -152,4 +152,20 @@ describe("Pool", () => {
     expect(events.live).toBe(0);
     expect(pool.drained).toBe(true);
   });
+
+  it("ends a container once it has been idle for the whole idle timeout, counted from its last call", async () => {
+    const { launcher, events } = fakeLauncher({ coldMs: 5, runMs: 1 });
+    const pool = makePool(launcher, route({ idleTimeout: 0.3 }));
+    await pool.call(inv(pool.route), sink);
+    await Bun.sleep(200);
+    // Used again before the timeout: the timer armed at the first call must not end it.
+    await pool.call(inv(pool.route), sink);
+    await Bun.sleep(200);
+    expect(pool.stats().idle).toBe(1);
+    expect(events.destroyed).toBe(0);
+    await Bun.sleep(250);
+    expect(pool.stats().idle).toBe(0);
+    expect(events.destroyed).toBe(1);
+    expect(events.started).toBe(1);
+  });
 });

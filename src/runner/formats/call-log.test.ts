@@ -36,4 +36,24 @@ describe("call log router", () => {
     expect(log.text()).toBe("");
     expect(stray).toEqual(["too late\n"]);
   });
+
+  it("gives each call its own whole trail, however close together the calls end", async () => {
+    const stray: string[] = [];
+    const router = createCallLogRouter((c) => stray.push(new TextDecoder().decode(c)));
+    const first = createLogBuffer(1024);
+    const second = createLogBuffer(1024);
+    router.begin(first);
+    router.end();
+    await Bun.sleep(CALL_LOG_TRAIL_MS / 2);
+    router.begin(second);
+    router.end();
+    // Past the first call's trail, within the second's: its late output is still the second's.
+    await Bun.sleep(CALL_LOG_TRAIL_MS / 2 + 10);
+    router.write(enc("late\n"));
+    expect(second.complete).toBe(false);
+    expect(second.text()).toBe("late\n");
+    await Bun.sleep(CALL_LOG_TRAIL_MS / 2 + 20);
+    expect(second.complete).toBe(true);
+    expect(stray).toEqual([]);
+  });
 });
