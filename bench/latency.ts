@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
-import { hasTcpdump, requireWrk, startServer, table, watchWire, type WireLatency, wrk } from "./lib.ts";
+import { hasCommand, requireWrk, startServer, table, watchWire, type WireLatency, wrk } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +48,7 @@ const BUILDS = values.bin.split(",").map((pair) => {
 const CONNECTIONS = Number(values.connections);
 const SECONDS = Number(values.seconds);
 const WARM = Number(values.warm);
-if (values.wire && (CONNECTIONS !== 1 || !hasTcpdump())) {
+if (values.wire && (CONNECTIONS !== 1 || !hasCommand("tcpdump"))) {
   console.error("bench/latency --wire needs --connections 1 and tcpdump (apt-get install -y tcpdump)");
   process.exit(2);
 }

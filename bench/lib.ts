@@ -101,7 +101,7 @@ export async function wrk(url: string, opts: { connections: number; seconds: num
 
 /** Exits with a hint when wrk is not installed. */
 export function requireWrk(bench: string): void {
-  if (Bun.spawnSync(["which", "wrk"]).exitCode === 0) return;
+  if (hasCommand("wrk")) return;
   console.error(`${bench} needs wrk: apt-get install -y wrk`);
   process.exit(2);
 }
@@ -156,7 +156,7 @@ export function watchWire(port: number): { stop(): Promise<WireLatency> } {
   };
 }
 
-/** True when tcpdump is installed (for watchWire). */
-export function hasTcpdump(): boolean {
-  return Bun.spawnSync(["which", "tcpdump"]).exitCode === 0;
+/** True when `name` is on the PATH (wrk, tcpdump: Debian packages the benches use). */
+export function hasCommand(name: string): boolean {
+  return Bun.spawnSync(["which", name]).exitCode === 0;
 }
