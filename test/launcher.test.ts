@@ -13,6 +13,7 @@ import { FunctionFailed, FunctionTimeout, Unavailable } from "../src/errors.ts";
 import { createLogger } from "../src/log.ts";
 import type { App, Route, RouteFormat } from "../src/model.ts";
 import { createLauncher, type HotfnLauncher } from "../src/runner/launcher.ts";
+import { type Deadline, startDeadline } from "../src/runner/deadline.ts";
 import { createLogBuffer } from "../src/runner/log-buffer.ts";
 import type { HotContainer, Invocation } from "../src/runner/types.ts";
 import { IMAGES, ensureImages } from "./helpers/images.ts";
@@ -47,6 +48,13 @@ function invocation(r: Route, body = "", o: Partial<Invocation> = {}): Invocatio
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const deadline = (ms = 20_000) => AbortSignal.timeout(ms);
+/** A hot call's deadline, as the pool gives it; cleared after the tests. */
+const callDeadlines: Deadline[] = [];
+const callDeadline = (seconds = 20) => {
+  const d = startDeadline(seconds);
+  callDeadlines.push(d);
+  return d;
+};
 
 function inspect(id: string): any {
   const out = Bun.spawnSync(["docker", "inspect", id]);
@@ -67,6 +75,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const d of callDeadlines) d.clear();
   await launcher.removeAll();
   await removeContainers(node);
 });
@@ -179,7 +188,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
         const inv = invocation(route({ image: IMAGES.echo, format }), "hello hot", {
           headers: [["Content-Type", "text/x-test"], ["X-Status", "201"]],
         });
-        const res = await c.call(inv, createLogBuffer(1000), deadline());
+        const res = await c.call(inv, createLogBuffer(1000), callDeadline());
         expect(res.status).toBe(201);
         expect(text(res.body)).toBe("hello hot");
         const headers = Object.fromEntries(res.headers.map(([k, v]) => [k.toLowerCase(), v]));
@@ -194,7 +203,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       const c = await hot({ image: IMAGES.echo });
       try {
         const inv = invocation(route({ image: IMAGES.echo, format }), "request", { method: "PUT" });
-        const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), deadline())).body));
+        const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), callDeadline())).body));
         expect(seen).toMatchObject({ method: "PUT", url: inv.url, callId: inv.callId });
       } finally {
         await c.destroy();
@@ -207,7 +216,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
         const inv = invocation(route({ image: IMAGES.echo, format }), "request", {
           headers: [["Fn-Call-Id", "spoofed"], ["Fn_call_id", "spoofed"], ["Fn-Http-H-X-Evil", "spoofed"], ["Fn-Http-Method", "spoofed"], ["Expect", "100-continue"], ["X-Custom", "yes"]],
         });
-        const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), deadline())).body));
+        const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), callDeadline())).body));
         expect(seen.callId).toBe(inv.callId);
         expect(seen.method).toBe("POST");
         expect(seen.headers["x-custom"]).toBe("yes");
@@ -222,10 +231,10 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       const c = await hot({ image: IMAGES.echo });
       try {
         const r = route({ image: IMAGES.echo, format });
-        const noContent = await c.call(invocation(r, "", { headers: [["X-Status", "204"]] }), createLogBuffer(1000), deadline());
+        const noContent = await c.call(invocation(r, "", { headers: [["X-Status", "204"]] }), createLogBuffer(1000), callDeadline());
         expect(noContent.status).toBe(204);
         expect(noContent.body.length).toBe(0);
-        const err = await c.call(invocation(r, "x", { headers: [["X-Status", "600"]] }), createLogBuffer(1000), deadline()).catch((e) => e);
+        const err = await c.call(invocation(r, "x", { headers: [["X-Status", "600"]] }), createLogBuffer(1000), callDeadline()).catch((e) => e);
         expect(err).toBeInstanceOf(FunctionFailed);
         expect(err.message).toMatch(/bad (status|status_code|Fn-Http-Status) 600/);
         expect(c.healthy).toBe(false);
@@ -237,7 +246,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
     it("gives the function its env without per-call values", async () => {
       const c = await hot({ image: IMAGES.echo, config: { "route-setting": "x" } });
       try {
-        const env = JSON.parse(text((await c.call(invocation(route({ image: IMAGES.echo, format }), "env"), createLogBuffer(1000), deadline())).body));
+        const env = JSON.parse(text((await c.call(invocation(route({ image: IMAGES.echo, format }), "env"), createLogBuffer(1000), callDeadline())).body));
         expect(env).toMatchObject({ FN_APP_NAME: "lapp", FN_PATH: "/fn", FN_FORMAT: format, FN_MEMORY: "128", FN_TYPE: "sync", APP_SETTING: "from-app", ROUTE_SETTING: "x" });
         expect(env.FN_CALL_ID).toBeUndefined();
         if (format === "http-stream") expect(env.FN_LISTENER).toBe("unix:/tmp/iofs/lsnr.sock");
@@ -251,7 +260,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       try {
         const hosts = new Set<string>();
         for (let i = 1; i <= 20; i++) {
-          const res = await c.call(invocation(route({ image: IMAGES.count, format })), createLogBuffer(1000), deadline());
+          const res = await c.call(invocation(route({ image: IMAGES.count, format })), createLogBuffer(1000), callDeadline());
           const body = JSON.parse(text(res.body));
           expect(body.calls).toBe(i);
           hosts.add(body.hostname);
@@ -268,7 +277,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       try {
         for (const line of ["one\n", "two\n"]) {
           const logBuf = createLogBuffer(1000);
-          await c.call(invocation(route({ image: IMAGES.log, format }), line), logBuf, deadline());
+          await c.call(invocation(route({ image: IMAGES.log, format }), line), logBuf, callDeadline());
           // Docker relays stderr apart from the answer: its last bytes may land a moment after it.
           expect(await eventually(() => logBuf.text() === line)).toBe(true);
         }
@@ -279,7 +288,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
 
     it("times out a slow call: FunctionTimeout, unhealthy, and destroy removes the container", async () => {
       const c = await hot({ image: IMAGES.sleep, timeout: 1 });
-      const err = await c.call(invocation(route({ image: IMAGES.sleep, format, timeout: 1 }), "60000"), createLogBuffer(1000), AbortSignal.timeout(500)).catch((e) => e);
+      const err = await c.call(invocation(route({ image: IMAGES.sleep, format, timeout: 1 }), "60000"), createLogBuffer(1000), callDeadline(0.5)).catch((e) => e);
       expect(err).toBeInstanceOf(FunctionTimeout);
       expect(c.healthy).toBe(false);
       await c.destroy();
@@ -288,7 +297,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
 
     it("reports a container that exits mid-call with its exit code", async () => {
       const c = await hot({ image: IMAGES.crash });
-      const err = await c.call(invocation(route({ image: IMAGES.crash, format })), createLogBuffer(1000), deadline()).catch((e) => e);
+      const err = await c.call(invocation(route({ image: IMAGES.crash, format })), createLogBuffer(1000), callDeadline()).catch((e) => e);
       expect(err).toBeInstanceOf(FunctionFailed);
       expect(err.message).toContain("exited with code 3");
       expect(c.healthy).toBe(false);
@@ -299,7 +308,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
 
     it("reports an OOM kill mid-call", async () => {
       const c = await hot({ image: IMAGES.hog, memory: 64 });
-      const err = await c.call(invocation(route({ image: IMAGES.hog, format, memory: 64 })), createLogBuffer(1000), deadline(30_000)).catch((e) => e);
+      const err = await c.call(invocation(route({ image: IMAGES.hog, format, memory: 64 })), createLogBuffer(1000), callDeadline(30)).catch((e) => e);
       await c.destroy();
       expect(err).toBeInstanceOf(FunctionFailed);
       expect(err.message).toContain("out of memory (limit 64 MiB)");
@@ -307,7 +316,7 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
 
     it("fails an answer larger than maxResponseBody and drops the container", async () => {
       const c = await hot({ image: IMAGES.echo });
-      const err = await c.call(invocation(route({ image: IMAGES.echo, format }), "x".repeat(100 * 1024)), createLogBuffer(1000), deadline()).catch((e) => e);
+      const err = await c.call(invocation(route({ image: IMAGES.echo, format }), "x".repeat(100 * 1024)), createLogBuffer(1000), callDeadline()).catch((e) => e);
       await c.destroy();
       expect(err).toBeInstanceOf(FunctionFailed);
       expect(err.message).toContain(`response larger than ${64 * 1024} bytes`);
@@ -333,7 +342,7 @@ describe("framing breakers", () => {
   for (const format of ["http", "json"] as const) {
     it(`a ${format} function writing garbage fails the call and is unhealthy`, async () => {
       const c = await launcher.startHot(app, route({ format, image: IMAGES.garbage }), deadline());
-      const err = await c.call(invocation(route({ image: IMAGES.garbage, format })), createLogBuffer(1000), deadline()).catch((e) => e);
+      const err = await c.call(invocation(route({ image: IMAGES.garbage, format })), createLogBuffer(1000), callDeadline()).catch((e) => e);
       expect(err).toBeInstanceOf(FunctionFailed);
       expect(err.message).toStartWith(`the function broke the ${format} format: `);
       expect(c.healthy).toBe(false);
@@ -346,7 +355,7 @@ describe("framing breakers", () => {
     const c = await launcher.startHot(app, r, deadline());
     try {
       for (const body of ["one", "two"]) {
-        const res = await c.call(invocation(r, body), createLogBuffer(1000), deadline());
+        const res = await c.call(invocation(r, body), createLogBuffer(1000), callDeadline());
         expect(text(res.body)).toBe(body);
       }
       expect(c.healthy).toBe(true);
@@ -363,7 +372,7 @@ describe("http-stream specifics", () => {
     const r = route({ format: "http-stream", image: IMAGES.echo });
     const c = await launcher.startHot(app, r, deadline());
     try {
-      const res = await c.call(invocation(r, "bad", { headers: [["X-Status", "502"]] }), createLogBuffer(1000), deadline());
+      const res = await c.call(invocation(r, "bad", { headers: [["X-Status", "502"]] }), createLogBuffer(1000), callDeadline());
       expect(res.status).toBe(502);
       expect(c.healthy).toBe(true);
     } finally {
@@ -409,9 +418,9 @@ describe("http-stream specifics", () => {
     const r = route({ format: "http-stream", image: IMAGES.echo, config: { SWAP_TARGET: join(decoyDir, "host.sock") } });
     const c = await launcher.startHot(app, r, deadline());
     try {
-      expect(text((await c.call(invocation(r, "swap"), createLogBuffer(1000), deadline())).body)).toBe("swapped");
+      expect(text((await c.call(invocation(r, "swap"), createLogBuffer(1000), callDeadline())).body)).toBe("swapped");
       const inv = invocation(r, "request");
-      const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), deadline())).body));
+      const seen = JSON.parse(text((await c.call(inv, createLogBuffer(1000), callDeadline())).body));
       expect(seen.callId).toBe(inv.callId);
       expect(decoyHits).toBe(0);
     } finally {
@@ -429,7 +438,7 @@ describe("http-stream specifics", () => {
     const r = route({ format: "http-stream", image: IMAGES.echo });
     const c = await long.startHot(app, r, deadline());
     try {
-      expect(text((await c.call(invocation(r, "long"), createLogBuffer(1000), deadline())).body)).toBe("long");
+      expect(text((await c.call(invocation(r, "long"), createLogBuffer(1000), callDeadline())).body)).toBe("long");
       const dir = inspect(c.id).HostConfig.Binds[0].split(":")[0];
       expect(statSync(dir).mode & 0o777).toBe(0o777);
       for (let up = dirname(dir); up !== tmpDir; up = dirname(up)) expect(statSync(up).mode & 0o777).toBe(0o700);

@@ -64,9 +64,16 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
     keepOpen(c);
     const createdAt = new Date();
     store.recorder.started({ id: callId, appName, path: route.path, createdAt, startedAt: createdAt });
-    const signal = c.req.raw.signal;
-    const outcome = await runner.run({ ...inv, priority: "sync", signal }).catch((err: unknown) => {
-      const gone = signal.aborted;
+    const request = c.req.raw;
+    // The request's signal is made on first read (types.ts, Invocation.signal): only a call that waits reads it.
+    const outcome = await runner.run({
+      ...inv,
+      priority: "sync",
+      get signal() {
+        return request.signal;
+      },
+    }).catch((err: unknown) => {
+      const gone = request.signal.aborted;
       const error = gone ? "the caller went away before the call started" : String((err as Error)?.message ?? err);
       store.recorder.finished(callId, { status: gone ? "cancelled" : "error", startedAt: null, completedAt: new Date(), error, log: "" });
       throw gone ? new CallerGone(error) : err;

@@ -1,16 +1,23 @@
 /**
- * A call's deadline as an AbortSignal. Not `AbortSignal.timeout()`: under load Bun could collect
- * such a signal while only a pending container operation referred to it, and the run then went on
- * past its timeout. A plain timer holds the controller until it fires or the call clears it.
+ * A run's deadline. A hot call listens to it directly (`CallDeadline`), not through an AbortSignal:
+ * every AbortSignal a call makes, and every listener on one, lengthens each young-generation
+ * collection of the JS engine (JSC), and at thousands of calls a second those pauses were the c=1
+ * tail (bench/README.md "Issue 10"). Docker operations (a cold run) take `signal`, made on first use.
+ *
+ * Not `AbortSignal.timeout()` either: under load Bun could collect such a signal while only a pending
+ * container operation referred to it, and the run then went on past its timeout. A plain timer holds
+ * the deadline until it fires or the call clears it.
  * @module
  */
 import { FunctionTimeout } from "../errors.ts";
+import type { CallDeadline } from "./types.ts";
 
-export interface Deadline {
-  signal: AbortSignal;
+export interface Deadline extends CallDeadline {
+  /** Aborted when the deadline passes; for Docker operations. Made on first use. */
+  readonly signal: AbortSignal;
   /** Starts the clock (once); `startDeadline` has already started it unless told to wait. */
   start(): void;
-  /** Stops the timer; call when the run is over. */
+  /** Stops the timer and drops the listener; call when the run is over. */
   clear(): void;
 }
 
@@ -23,14 +30,25 @@ export function startDeadline(timeoutSeconds: number, deferred = false): Deadlin
 
 /** A class, not closures: every call makes one. */
 class RunDeadline implements Deadline {
-  private readonly controller = new AbortController();
+  expired: FunctionTimeout | undefined;
+  private controller: AbortController | undefined;
+  private listener: ((reason: FunctionTimeout) => void) | undefined;
   private timer: Timer | undefined;
   private cleared = false;
 
   constructor(private readonly timeoutSeconds: number) {}
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.expired) this.controller.abort(this.expired);
+    }
     return this.controller.signal;
+  }
+
+  listen(fn: ((reason: FunctionTimeout) => void) | undefined): void {
+    this.listener = fn;
+    if (fn && this.expired) this.fire();
   }
 
   start(): void {
@@ -40,15 +58,24 @@ class RunDeadline implements Deadline {
 
   clear(): void {
     this.cleared = true;
+    this.listener = undefined;
     clearTimeout(this.timer);
   }
 
   /** The timer's end; for `expire` below. */
-  abort(): void {
-    this.controller.abort(new FunctionTimeout(`Timed out: the function ran past its ${this.timeoutSeconds} s timeout`));
+  expire(): void {
+    this.expired = new FunctionTimeout(`Timed out: the function ran past its ${this.timeoutSeconds} s timeout`);
+    this.controller?.abort(this.expired);
+    this.fire();
+  }
+
+  private fire(): void {
+    const fn = this.listener;
+    this.listener = undefined;
+    if (fn && this.expired) fn(this.expired);
   }
 }
 
 function expire(deadline: RunDeadline): void {
-  deadline.abort();
+  deadline.expire();
 }

@@ -132,7 +132,7 @@ export class Pool {
     const warm = slot.calls > 0;
     const deadline = startDeadline(this.route.timeout);
     try {
-      const response = await slot.hot!.call(inv, log, deadline.signal);
+      const response = await slot.hot!.call(inv, log, deadline);
       const ms = performance.now() - began;
       if (warm) this.runLength.add(ms);
       this.deps.observer.ran(this.labels, ms, warm);
@@ -203,8 +203,10 @@ export class Pool {
   private acquire(inv: Invocation): Slot | Promise<Slot> {
     // The common case of a warm function: nobody is queued and a container is idle. The call takes
     // it at once, without the waiter's promise, timer and abort listener: at thousands of calls a
-    // second, each call's own work and garbage set the tail (bench/README.md "Issue 10").
-    if (this.waiters.size === 0 && !inv.signal?.aborted) {
+    // second, each call's own work and garbage set the tail (bench/README.md "Issue 10"). Nor does it
+    // read `inv.signal`: a call that starts at once is not dropped, and for a sync call reading it
+    // makes an AbortSignal (types.ts).
+    if (this.waiters.size === 0) {
       const idle = this.takeIdle();
       if (idle) {
         this.deps.observer.waited(this.labels, 0, inv.priority);

@@ -24,7 +24,11 @@ export interface Invocation {
   body: Uint8Array;
   /** sync callers are served before async work when both wait for a container */
   priority: "sync" | "async";
-  /** aborted when the caller goes away or hotfn stops; a call not yet started is then dropped */
+  /**
+   * Aborted when the caller goes away or hotfn stops; a call waiting for a container is then
+   * dropped. Read it only when a call has to wait: a sync call's is its request's, which the server
+   * makes on first read, and every AbortSignal costs each garbage collection (deadline.ts).
+   */
   signal?: AbortSignal;
 }
 
@@ -52,18 +56,29 @@ export type RunOutcome =
   | { status: "error" | "timeout"; error: HotfnError; log: CallLog; startedAt: Date | null; completedAt: Date };
 
 /**
+ * A hot call's deadline, told to one listener without an AbortSignal (deadline.ts says why). A call
+ * listens while it runs and stops listening when it ends.
+ */
+export interface CallDeadline {
+  /** the timeout, once the deadline has passed */
+  readonly expired: HotfnError | undefined;
+  /** Calls `fn` once when the deadline passes (at once if it has); `undefined` stops listening. */
+  listen(fn: ((reason: HotfnError) => void) | undefined): void;
+}
+
+/**
  * A hot container that is ready for calls, one at a time (`http`, `json`, `http-stream`).
  * Implementations live in runner/formats/; the pool owns their lifecycle.
  */
 export interface HotContainer {
   readonly id: string;
   /**
-   * Runs one call. Resolves with the function's answer. Rejects with FunctionTimeout when `signal`
-   * aborts (the deadline), FunctionFailed when the container broke framing, exited, was OOM-killed
+   * Runs one call. Resolves with the function's answer. Rejects with FunctionTimeout when the
+   * deadline passes, FunctionFailed when the container broke framing, exited, was OOM-killed
    * or answered too much. After any rejection `healthy` is false and the pool destroys it.
    * Never called again before the previous call settled.
    */
-  call(inv: Invocation, log: LogSink, signal: AbortSignal): Promise<FunctionResponse>;
+  call(inv: Invocation, log: LogSink, deadline: CallDeadline): Promise<FunctionResponse>;
   readonly healthy: boolean;
   /** Settles when the container has exited for any reason (killed, crashed, OOM). */
   readonly exited: Promise<void>;

@@ -5,12 +5,12 @@
  * socket is then moved out of the function's reach (socket-dir.ts) and every call connects there.
  * @module
  */
-import { FunctionFailed, FunctionTimeout } from "../../errors.ts";
+import { FunctionFailed, FunctionTimeout, type HotfnError } from "../../errors.ts";
 import type { App, Route } from "../../model.ts";
 import { clean, deadlineHeader, functionEnv } from "../contract.ts";
 import type { FunctionResponse, HotContainer, Invocation } from "../types.ts";
 import { bodyFor, checkHeader, finalStatus } from "./answer.ts";
-import { abortError, exitError, type FormatDeps, functionSpec, launch, strayOutput } from "./container.ts";
+import { exitError, type FormatDeps, functionSpec, launch, strayOutput } from "./container.ts";
 import { createCallLogRouter, settleOutput } from "./call-log.ts";
 import { concatBytes, FramingError } from "./framing.ts";
 import { isEndToEnd, toCaller, toFunction } from "../../headers.ts";
@@ -57,14 +57,14 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
   }
   id = running.id;
   let exitState: Awaited<typeof running.exit> | undefined;
-  // The call in flight, which an exit must end at once. Not a race against `exited` per call: each
-  // race hangs a reaction on that promise, which lives as long as the container, and the reaction
-  // holds the whole call (request, answer, signals) until the container exits (bench/README "Memory").
-  let inFlight: AbortController | undefined;
+  // Ends the call in flight, which an exit must end at once. Not a race against `exited` per call:
+  // each race hangs a reaction on that promise, which lives as long as the container, and the
+  // reaction holds the whole call (request, answer) until the container exits (bench/README "Memory").
+  let stopInFlight: ((err: HotfnError) => void) | undefined;
   const exited = running.exit.then((state) => {
     exitState = state;
     healthy = false;
-    inFlight?.abort(exitError(state, route.memory, " during the call"));
+    stopInFlight?.(exitError(state, route.memory, " during the call"));
   });
 
   // Its connection to the function's socket, once the socket is there.
@@ -99,17 +99,18 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
     exited,
     startSteps: { ...running.steps, ready: performance.now() - waitFrom },
     destroy,
-    async call(inv, log, callSignal) {
+    async call(inv, log, deadline) {
       if (!healthy) throw new FunctionFailed("the function's container is no longer usable");
-      // Ended by the deadline or by the container's exit, whichever comes first.
-      const call = new AbortController();
-      const onDeadline = () => call.abort(callSignal.reason);
-      if (callSignal.aborted) onDeadline();
-      else callSignal.addEventListener("abort", onDeadline, { once: true });
-      inFlight = call;
+      // Ended by the deadline or by the container's exit, whichever comes first: a promise that
+      // rejects, not an AbortController for the request (deadline.ts says why). The request left
+      // behind fails once the container is killed.
+      let stop!: (err: HotfnError) => void;
+      const stopped = new Promise<never>((_, reject) => (stop = reject));
+      stopInFlight = stop;
+      deadline.listen(stop);
       output.begin(log);
       try {
-        const answer = await post(connection, inv, call.signal, deps.maxResponseBody);
+        const answer = await Promise.race([post(connection, inv, deps.maxResponseBody), stopped]);
         // Fn's contract: 502/504 are the function's own errors; the container stays.
         if (answer.status === 200 || answer.status === 502 || answer.status === 504) {
           await settleOutput();
@@ -118,10 +119,6 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
         throw new FunctionFailed(`the function's listener answered ${answer.status} (http-stream expects 200)`);
       } catch (err) {
         healthy = false;
-        if (callSignal.aborted) {
-          void engine.kill(id);
-          throw abortError(callSignal, route);
-        }
         if (err instanceof FunctionFailed || err instanceof FunctionTimeout) {
           void engine.kill(id);
           throw err;
@@ -133,8 +130,8 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
         if (exitState) throw exitError(exitState, route.memory, " during the call");
         throw new FunctionFailed(`the connection to the function broke: ${(err as Error).message}`, { cause: err });
       } finally {
-        inFlight = undefined;
-        callSignal.removeEventListener("abort", onDeadline);
+        stopInFlight = undefined;
+        deadline.listen(undefined);
         output.end();
       }
     },
@@ -145,7 +142,7 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
  * One `POST /call`; the answer's Fn-Http-Status and Fn-Http-H-* become the caller's status and
  * headers. Throws FunctionFailed when they could not be passed on (answer.ts).
  */
-async function post(client: UnixHttpClient, inv: Invocation, signal: AbortSignal, maxBody: number): Promise<{ status: number; response: FunctionResponse }> {
+async function post(client: UnixHttpClient, inv: Invocation, maxBody: number): Promise<{ status: number; response: FunctionResponse }> {
   const headers = new Headers();
   // The caller's Fn-* headers never cross (headers.ts): the Fn-Http-* envelope is hotfn's alone.
   for (const [name, value] of toFunction(inv.headers)) {
@@ -156,7 +153,7 @@ async function post(client: UnixHttpClient, inv: Invocation, signal: AbortSignal
   headers.set("Fn-Deadline", deadlineHeader(inv.route.timeout));
   headers.set("Fn-Http-Method", inv.method);
   headers.set("Fn-Http-Request-Url", clean(inv.url));
-  const res = await client.fetch("http://localhost/call", { method: "POST", headers, body: inv.body, signal });
+  const res = await client.fetch("http://localhost/call", { method: "POST", headers, body: inv.body });
   const body = await readCapped(res, maxBody);
   try {
     return { status: res.status, response: listenerAnswer(res, body) };

@@ -77,18 +77,17 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
       return healthy;
     },
     exited,
-    call(inv, callLog, callSignal) {
+    call(inv, callLog, deadline) {
       if (!healthy) return Promise.reject(new FunctionFailed("the function's container is no longer usable"));
       if (current) return Promise.reject(new FunctionFailed("the function's container is already serving a call"));
-      if (callSignal.aborted) {
+      if (deadline.expired) {
         healthy = false;
-        return Promise.reject(abortError(callSignal, route));
+        return Promise.reject(deadline.expired);
       }
       stderr.begin(callLog);
       const answer = new Promise<FunctionResponse>((resolve, reject) => {
-        const onAbort = () => fail(abortError(callSignal, route));
         const settle = () => {
-          callSignal.removeEventListener("abort", onAbort);
+          deadline.listen(undefined);
           stderr.end();
         };
         current = {
@@ -96,7 +95,7 @@ export async function startStdioHot(deps: FormatDeps, framing: Framing, app: App
           resolve: (r) => (settle(), resolve(r)),
           reject: (e) => (settle(), reject(e)),
         };
-        callSignal.addEventListener("abort", onAbort, { once: true });
+        deadline.listen(fail);
         running.io.write(framing.encode(inv, deadlineHeader(route.timeout)));
       });
       return answer.then(async (response) => {
