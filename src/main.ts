@@ -5,7 +5,8 @@
  * @module
  */
 import { loadClientConfig, loadConfig, SERVER_FLAGS, VERSION } from "./config.ts";
-import { commandsHelp, isCliCommand, runCli, type RunCliOptions } from "./cli/index.ts";
+import { isCliCommand } from "./cli/commands.ts";
+import type { RunCliOptions } from "./cli/index.ts";
 import { createLogger } from "./log.ts";
 import { runtime } from "./runtime/index.ts";
 import { startServer } from "./server.ts";
@@ -26,8 +27,12 @@ const cli: RunCliOptions = {
   },
 };
 
+// The CLI is loaded only when used: a server that loads it carries its code, and every collection of
+// the JS engine's young generation takes longer the more code is loaded (bench/README.md "Issue 10").
+const loadCli = () => import("./cli/index.ts");
+
 if (isCliCommand(argv[0])) {
-  const code = await runCli(argv, cli);
+  const code = await (await loadCli()).runCli(argv, cli);
   // Let stdout drain (a large answer piped to another program) before the process ends.
   await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once("drain", resolve) : resolve()));
   process.exit(code);
@@ -37,7 +42,7 @@ const serving = argv[0] === "serve";
 const result = loadConfig(serving ? argv.slice(1) : argv);
 switch (result.kind) {
   case "help":
-    console.log(serving ? result.text : `${result.text}\n\n${commandsHelp(cli)}`);
+    console.log(serving ? result.text : `${result.text}\n\n${(await loadCli()).commandsHelp(cli)}`);
     process.exit(0);
     break;
   case "version":

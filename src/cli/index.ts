@@ -17,13 +17,6 @@ import { routesCommand } from "./routes.ts";
 
 export type { CliDeps } from "./context.ts";
 
-/** The first words that are CLI commands; anything else is the server's (flags, or `serve`). */
-export const CLI_COMMANDS = ["apps", "routes", "call", "calls", "logs", "init", "build", "deploy", "version", "completion", "help"] as const;
-
-export function isCliCommand(word: string | undefined): boolean {
-  return (CLI_COMMANDS as readonly string[]).includes(word ?? "");
-}
-
 export interface RunCliOptions extends CliDeps {
   /** the flags `hotfn serve` takes, for completion */
   serverFlags: string[];

@@ -4,7 +4,11 @@
  * snapshot at scrape time, so they never drift from the pools' own state.
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+// One module each, not prom-client's index (prom-client-parts.d.ts says why).
+import Counter from "prom-client/lib/counter.js";
+import Gauge from "prom-client/lib/gauge.js";
+import Histogram from "prom-client/lib/histogram.js";
+import Registry from "prom-client/lib/registry.js";
 import { Busy } from "../errors.ts";
 import type { GoneReason, PoolStats } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
