@@ -4,7 +4,7 @@
  * state of its own.
  * @module
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { TooLarge } from "../errors.ts";
@@ -62,6 +62,19 @@ export function createApp(opts: ApiOptions) {
   const tooLarge = (limit: number) => () => {
     throw new TooLarge(`request body is larger than ${limit} bytes`);
   };
+  // Hono's bodyLimit reads `c.req.raw.body` first, which makes a ReadableStream for every request
+  // with a body, a call's included. A stated length is checked here without one; only a body of no
+  // stated length is counted as it arrives, by bodyLimit.
+  const limitBody = (maxSize: number): MiddlewareHandler => {
+    const counted = bodyLimit({ maxSize, onError: tooLarge(maxSize) });
+    return (c, next) => {
+      const headers = c.req.raw.headers;
+      const declared = headers.get("content-length");
+      if (declared === null || headers.has("transfer-encoding")) return counted(c, next);
+      if (Number(declared) > maxSize) tooLarge(maxSize)();
+      return next();
+    };
+  };
   const isTasks = (path: string) => path === "/v1/tasks" || path.startsWith("/v1/tasks/");
 
   app.use(requestId({ headerName: "X-Request-Id" }));
@@ -78,9 +91,9 @@ export function createApp(opts: ApiOptions) {
   app.use("/tasks", doors.worker);
   app.use("/v1/tasks", doors.worker);
   app.use("/r/*", doors.invoke);
-  app.use("/v1/*", bodyLimit({ maxSize: maxApiBody, onError: tooLarge(maxApiBody) }));
-  app.use("/r/*", bodyLimit({ maxSize: maxRequestBody, onError: tooLarge(maxRequestBody) }));
-  app.use("/tasks", bodyLimit({ maxSize: maxApiBody, onError: tooLarge(maxApiBody) }));
+  app.use("/v1/*", limitBody(maxApiBody));
+  app.use("/r/*", limitBody(maxRequestBody));
+  app.use("/tasks", limitBody(maxApiBody));
 
   app.get("/", (c) => c.json({ hello: "world!", goto: "/v1/swagger.json" }));
   const version = (c: { json: (o: unknown) => Response }) => c.json({ version: opts.version });

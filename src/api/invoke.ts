@@ -97,6 +97,7 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
+const ENCODER = new TextEncoder();
 
 /**
  * The connection idle timeout (HOTFN_CONN_IDLE_TIMEOUT) is for callers that go quiet while sending;
@@ -118,7 +119,7 @@ function setRouteHeaders(c: Context, route: Route): void {
 
 /** The call's input: the body, or for GET the `payload` query value (as the original server did). */
 async function readBody(c: Context, max: number): Promise<Uint8Array> {
-  if (c.req.method === "GET" || c.req.method === "HEAD") return new TextEncoder().encode(c.req.query("payload") ?? "");
+  if (c.req.method === "GET" || c.req.method === "HEAD") return ENCODER.encode(c.req.query("payload") ?? "");
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > max) throw new TooLarge(`request body is larger than ${max} bytes`);
   const body = await c.req.arrayBuffer().then(

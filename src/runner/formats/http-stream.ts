@@ -183,17 +183,18 @@ export function listenerAnswer(res: Response, body: Uint8Array): FunctionRespons
 }
 
 async function readCapped(res: Response, max: number): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
   // An answer that states its length is read whole: a stream reader per call is most of the
-  // garbage a small answer would leave. A stated length over the cap fails before any is read.
+  // garbage a small answer would leave, and `res.body` itself makes a ReadableStream. A stated
+  // length over the cap fails before any is read.
   const declared = res.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared)) {
     if (Number(declared) > max) {
-      void res.body.cancel().catch(() => {});
+      void res.body?.cancel().catch(() => {});
       throw new FunctionFailed(`response larger than ${max} bytes`);
     }
     return new Uint8Array(await res.arrayBuffer());
   }
+  if (!res.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body) {
