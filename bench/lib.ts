@@ -79,7 +79,13 @@ export interface WrkResult {
   errors: number;
 }
 
-/** Runs wrk (Debian package `wrk`) against `url` for `seconds` and reads its own figures. */
+/**
+ * Runs wrk (Debian package `wrk`) against `url` for `seconds` and reads its own figures. Its
+ * latencies are corrected for coordinated omission (wrk's stats_correct): below each answer slower
+ * than twice the mean interval between requests, wrk adds one made-up sample per interval, as if a
+ * client at the same rate had kept sending. At one connection a stall of L ms so counts about
+ * L / interval times: its p99 follows the stalls of over 2 ms, not the 99th answer in 100.
+ */
 export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; prefix?: string[] }): Promise<WrkResult> {
   const threads = opts.threads ?? Math.min(2, opts.connections);
   // prefix: a command wrk runs under (taskset -c N)
@@ -124,13 +130,15 @@ export interface WireLatency {
   p50: number;
   p90: number;
   p99: number;
+  /** answers slower than 2 ms, per second: each of them wrk counts many times (see `wrk`) */
+  over2msPerS: number;
 }
 
 /**
  * Watches loopback traffic to `port` with tcpdump (Debian package `tcpdump`) until `stop()`, and
  * times each answer from the request's packet to the answer's: the server's latency as the wire sees
- * it, without the load generator's own delays (a client waiting for a CPU on a busy 2-core machine
- * counts its wait in its figures). One connection at a time only: requests and answers pair in order.
+ * it, each answer once (wrk's own percentiles add made-up samples below each slow answer: see `wrk`).
+ * One connection at a time only: requests and answers pair in order.
  */
 export function watchWire(port: number): { stop(): Promise<WireLatency> } {
   const dump = Bun.spawn(["tcpdump", "-tt", "-n", "-l", "-i", "lo", "tcp", "port", String(port)], { stdout: "pipe", stderr: "ignore" });
@@ -140,10 +148,14 @@ export function watchWire(port: number): { stop(): Promise<WireLatency> } {
       dump.kill("SIGINT");
       const lat: number[] = [];
       let asked: number | undefined;
+      let first: number | undefined;
+      let last = 0;
       for (const line of (await text).split("\n")) {
         const m = /^(\d+\.\d+) IP [\d.]+\.(\d+) > [\d.]+\.(\d+):.* length (\d+)/.exec(line);
         if (!m || m[4] === "0") continue;
         const t = Number(m[1]) * 1000;
+        first ??= t;
+        last = t;
         if (Number(m[3]) === port) asked ??= t;
         else if (asked !== undefined) {
           lat.push(t - asked);
@@ -151,7 +163,14 @@ export function watchWire(port: number): { stop(): Promise<WireLatency> } {
         }
       }
       lat.sort((a, b) => a - b);
-      return { n: lat.length, p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99) };
+      const seconds = first === undefined ? 0 : (last - first) / 1000;
+      return {
+        n: lat.length,
+        p50: percentile(lat, 50),
+        p90: percentile(lat, 90),
+        p99: percentile(lat, 99),
+        over2msPerS: seconds > 0 ? lat.filter((ms) => ms > 2).length / seconds : 0,
+      };
     },
   };
 }
