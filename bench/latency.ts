@@ -10,7 +10,8 @@
  * Each --variant runs every build again with those environment variables (e.g. to try a setting).
  * --wire (one connection, tcpdump installed) adds hotfn's latency as the loopback wire sees it, from
  * each request's packet to its answer's, and how many answers a second took over 2 ms: wrk corrects
- * for coordinated omission (lib.ts `wrk`), so those stalls, not the 99th answer in 100, set its p99.
+ * for coordinated omission (lib.ts `wrk`), so those stalls, not the 99th answer in 100, decide
+ * whether its p99 is under 2 ms.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";

@@ -82,9 +82,10 @@ export interface WrkResult {
 /**
  * Runs wrk (Debian package `wrk`) against `url` for `seconds` and reads its own figures. Its
  * latencies are corrected for coordinated omission (wrk's stats_correct): below each answer slower
- * than twice the mean interval between requests, wrk adds one made-up sample per interval, as if a
- * client at the same rate had kept sending. At one connection a stall of L ms so counts about
- * L / interval times: its p99 follows the stalls of over 2 ms, not the 99th answer in 100.
+ * than twice the mean interval between requests (0.3 ms at 6,000 calls/s), wrk adds one made-up
+ * sample per interval, as if a client at the same rate had kept sending. At one connection a stall
+ * of L ms so counts about L / interval times: whether its p99 is under 2 ms (issue 10's goal) is
+ * set by the stalls over 2 ms, not by the 99th answer in 100.
  */
 export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; prefix?: string[] }): Promise<WrkResult> {
   const threads = opts.threads ?? Math.min(2, opts.connections);

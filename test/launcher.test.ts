@@ -295,6 +295,19 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       expect(await gone(c.id)).toBe(true);
     });
 
+    it("refuses a call whose deadline has already passed: FunctionTimeout, unhealthy", async () => {
+      const c = await hot({ image: IMAGES.echo });
+      try {
+        const passed = callDeadline(0.01);
+        await Bun.sleep(50);
+        const err = await c.call(invocation(route({ image: IMAGES.echo, format }), "late"), createLogBuffer(1000), passed).catch((e) => e);
+        expect(err).toBeInstanceOf(FunctionTimeout);
+        expect(c.healthy).toBe(false);
+      } finally {
+        await c.destroy();
+      }
+    });
+
     it("reports a container that exits mid-call with its exit code", async () => {
       const c = await hot({ image: IMAGES.crash });
       const err = await c.call(invocation(route({ image: IMAGES.crash, format })), createLogBuffer(1000), callDeadline()).catch((e) => e);

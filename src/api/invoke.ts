@@ -65,7 +65,8 @@ export function invokeApi({ maxRequestBody, store, runner, queue, carriesHotfnTo
     const createdAt = new Date();
     store.recorder.started({ id: callId, appName, path: route.path, createdAt, startedAt: createdAt });
     const request = c.req.raw;
-    // The request's signal is made on first read (types.ts, Invocation.signal): only a call that waits reads it.
+    // The request's signal is made on first read (types.ts, Invocation.signal): a hot call that
+    // finds an idle container never reads it.
     const outcome = await runner.run({
       ...inv,
       priority: "sync",

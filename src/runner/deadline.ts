@@ -30,7 +30,7 @@ export function startDeadline(timeoutSeconds: number, deferred = false): Deadlin
 
 /** A class, not closures: every call makes one. */
 class RunDeadline implements Deadline {
-  expired: FunctionTimeout | undefined;
+  private timeout: FunctionTimeout | undefined;
   private controller: AbortController | undefined;
   private listener: ((reason: FunctionTimeout) => void) | undefined;
   private timer: Timer | undefined;
@@ -38,17 +38,21 @@ class RunDeadline implements Deadline {
 
   constructor(private readonly timeoutSeconds: number) {}
 
+  get expired(): FunctionTimeout | undefined {
+    return this.timeout;
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.expired) this.controller.abort(this.expired);
+      if (this.timeout) this.controller.abort(this.timeout);
     }
     return this.controller.signal;
   }
 
   listen(fn: ((reason: FunctionTimeout) => void) | undefined): void {
     this.listener = fn;
-    if (fn && this.expired) this.fire();
+    if (fn && this.timeout) this.fire();
   }
 
   start(): void {
@@ -64,15 +68,15 @@ class RunDeadline implements Deadline {
 
   /** The timer's end; for `expire` below. */
   expire(): void {
-    this.expired = new FunctionTimeout(`Timed out: the function ran past its ${this.timeoutSeconds} s timeout`);
-    this.controller?.abort(this.expired);
+    this.timeout = new FunctionTimeout(`Timed out: the function ran past its ${this.timeoutSeconds} s timeout`);
+    this.controller?.abort(this.timeout);
     this.fire();
   }
 
   private fire(): void {
     const fn = this.listener;
     this.listener = undefined;
-    if (fn && this.expired) fn(this.expired);
+    if (fn && this.timeout) fn(this.timeout);
   }
 }
 

@@ -25,9 +25,10 @@ export interface Invocation {
   /** sync callers are served before async work when both wait for a container */
   priority: "sync" | "async";
   /**
-   * Aborted when the caller goes away or hotfn stops; a call waiting for a container is then
-   * dropped. Read it only when a call has to wait: a sync call's is its request's, which the server
-   * makes on first read, and every AbortSignal costs each garbage collection (deadline.ts).
+   * Aborted when the caller goes away or hotfn stops; a call waiting for a container (or a start
+   * slot) is then dropped. Read it only where a call waits: a sync call's is its request's, which
+   * the server makes on first read, and every AbortSignal lengthens each garbage collection
+   * (deadline.ts). On Bun a signal first read after the caller left is already aborted.
    */
   signal?: AbortSignal;
 }
@@ -62,7 +63,10 @@ export type RunOutcome =
 export interface CallDeadline {
   /** the timeout, once the deadline has passed */
   readonly expired: HotfnError | undefined;
-  /** Calls `fn` once when the deadline passes (at once if it has); `undefined` stops listening. */
+  /**
+   * Calls `fn` once when the deadline passes (at once if it has). One listener: a second `listen`
+   * replaces the first, and `undefined` stops listening.
+   */
   listen(fn: ((reason: HotfnError) => void) | undefined): void;
 }
 

@@ -47,7 +47,7 @@ export function denoRuntime(): Runtime {
 
 /**
  * Deno.serve has neither a body size limit nor a connection idle timeout: hotfn's own body limits
- * apply (api/body.ts), and HOTFN_CONN_IDLE_TIMEOUT does not (README "Deno"). With nothing to lift,
+ * apply (api/app.ts), and HOTFN_CONN_IDLE_TIMEOUT does not (README "Deno"). With nothing to lift,
  * `keepOpen` does nothing.
  *
  * A graceful stop drains before it shuts down: Deno 2.9's `shutdown()` makes the body of every

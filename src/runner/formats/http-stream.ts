@@ -101,9 +101,13 @@ export async function startStreamHot(deps: StreamDeps, app: App, route: Route, s
     destroy,
     async call(inv, log, deadline) {
       if (!healthy) throw new FunctionFailed("the function's container is no longer usable");
+      if (deadline.expired) {
+        healthy = false;
+        throw deadline.expired;
+      }
       // Ended by the deadline or by the container's exit, whichever comes first: a promise that
       // rejects, not an AbortController for the request (deadline.ts says why). The request left
-      // behind fails once the container is killed.
+      // behind ends only when the container dies (Bun's unix client has no connection to close).
       let stop!: (err: HotfnError) => void;
       const stopped = new Promise<never>((_, reject) => (stop = reject));
       stopInFlight = stop;
