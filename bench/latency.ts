@@ -6,17 +6,19 @@
  *
  *   bun bench/latency.ts --bin before=/tmp/hotfn-before/dist/hotfn,after=dist/hotfn \
  *     [--format http-stream] [--connections 1] [--seconds 20] [--warm 5] [--rounds 3] [--image hotfn-test/echo:latest]
- *     [--variant label:NAME=value+NAME2=value ...] [--wire]
+ *     [--variant label:NAME=value+NAME2=value ...] [--wire] [--gc]
  * Each --variant runs every build again with those environment variables (e.g. to try a setting).
  * --wire (one connection, tcpdump installed) adds hotfn's latency as the loopback wire sees it, from
  * each request's packet to its answer's, and how many answers a second took over 2 ms: wrk corrects
  * for coordinated omission (lib.ts `wrk`), so those stalls, not the 99th answer in 100, decide
  * whether its p99 is under 2 ms.
+ * --gc adds the JS engine's young-generation (Eden) collections a second and their pauses (the
+ * server runs with BUN_JSC_logGC=1): the stalls that --wire counts are mostly these.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
-import { hasCommand, requireWrk, startServer, table, watchWire, type WireLatency, wrk } from "./lib.ts";
+import { edenPauses, hasCommand, requireWrk, startServer, table, watchWire, type WireLatency, wrk } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     variant: { type: "string", multiple: true, default: [] },
     wire: { type: "boolean", default: false },
+    gc: { type: "boolean", default: false },
   },
 });
 /** label:NAME=value+NAME=value; none means one run of each build with hotfn's defaults */
@@ -64,7 +67,7 @@ const ms = (n: number) => n.toFixed(2);
 const rows: (string | number)[][] = [];
 for (let round = 1; round <= Number(values.rounds); round++) {
   for (const build of BUILDS.flatMap((b) => VARIANTS.map((v) => ({ ...b, label: v.label ? `${b.label} ${v.label}` : b.label, env: v.env })))) {
-    const s = await startServer({ bin: build.path, env: build.env });
+    const s = await startServer({ bin: build.path, env: values.gc ? { ...build.env, BUN_JSC_logGC: "1" } : build.env });
     try {
       const r = await s.json("/v1/apps/bench/routes", { method: "POST", body: { route: { path: "/noop", image: values.image, format: values.format, memory: 64 } } });
       if (r.status !== 200) throw new Error(`route: ${r.status} ${JSON.stringify(r.body)}`);
@@ -73,10 +76,12 @@ for (let round = 1; round <= Number(values.rounds); round++) {
       await wrk(url, { connections: CONNECTIONS, seconds: WARM, threads: 1 });
       const watch = values.wire ? watchWire(Number(new URL(s.url).port)) : undefined;
       if (watch) await Bun.sleep(300); // tcpdump is capturing before the first request
+      const logMark = s.logs().length;
       const w = await wrk(url, { connections: CONNECTIONS, seconds: SECONDS, threads: 1 });
+      const gc = values.gc ? edenPauses(s.logs().slice(logMark), SECONDS) : undefined;
       const wire: WireLatency | undefined = await watch?.stop();
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
-      rows.push([build.label, round, w.rps, ms(w.p50), ms(w.p90), ms(w.p99), ...(wire ? [ms(wire.p50), ms(wire.p90), ms(wire.p99), wire.over2msPerS.toFixed(1)] : []), w.errors, rss]);
+      rows.push([build.label, round, w.rps, ms(w.p50), ms(w.p90), ms(w.p99), ...(wire ? [ms(wire.p50), ms(wire.p90), ms(wire.p99), wire.over2msPerS.toFixed(1)] : []), ...(gc ? [gc.perS.toFixed(1), ms(gc.p50), ms(gc.p90)] : []), w.errors, rss]);
       console.error(rows.at(-1)!.join("\t"));
     } finally {
       await s.stop();
@@ -86,4 +91,5 @@ for (let round = 1; round <= Number(values.rounds); round++) {
 
 console.log(`${values.format}, ${CONNECTIONS} connection(s), ${SECONDS} s per row after ${WARM} s of warm-up; load ${readFileSync("/proc/loadavg", "utf8").trim()}`);
 const wireColumns = values.wire ? ["wire p50 ms", "wire p90 ms", "wire p99 ms", "wire > 2 ms /s"] : [];
-console.log(table(["build", "round", "calls/s", "p50 ms", "p90 ms", "p99 ms", ...wireColumns, "errors", "RSS at end MB"], rows));
+const gcColumns = values.gc ? ["Eden GCs /s", "Eden pause p50 ms", "Eden pause p90 ms"] : [];
+console.log(table(["build", "round", "calls/s", "p50 ms", "p90 ms", "p99 ms", ...wireColumns, ...gcColumns, "errors", "RSS at end MB"], rows));

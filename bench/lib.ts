@@ -176,6 +176,32 @@ export function watchWire(port: number): { stop(): Promise<WireLatency> } {
   };
 }
 
+/** The JS engine's young-generation collections over a run, from its own log. */
+export interface EdenPauses {
+  perS: number;
+  /** stop-the-world pause, ms */
+  p50: number;
+  p90: number;
+}
+
+/**
+ * Reads JSC's collection log (the server run with `BUN_JSC_logGC=1`) over `seconds`: the Eden
+ * collections of the heap that collected most (the event loop's; the call recorder's thread has a
+ * heap of its own). Each pause stalls the call in flight: at one connection these set wrk's p99
+ * (see `wrk`).
+ */
+export function edenPauses(log: string, seconds: number): EdenPauses {
+  const byHeap = new Map<string, number[]>();
+  for (const m of log.matchAll(/\[GC<(0x[0-9a-f]+)>: START[^\n]*?EdenCollection[\s\S]*?p=([0-9.]+)ms/g)) {
+    const pauses = byHeap.get(m[1]!) ?? [];
+    pauses.push(Number(m[2]));
+    byHeap.set(m[1]!, pauses);
+  }
+  const main = [...byHeap.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  main.sort((a, b) => a - b);
+  return { perS: main.length / seconds, p50: percentile(main, 50), p90: percentile(main, 90) };
+}
+
 /** True when `name` is on the PATH (wrk, tcpdump: Debian packages the benches use). */
 export function hasCommand(name: string): boolean {
   return Bun.spawnSync(["which", name]).exitCode === 0;
