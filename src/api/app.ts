@@ -66,12 +66,13 @@ export function createApp(opts: ApiOptions) {
   // with a body, a call's included. A stated length is checked here without one; only a body of no
   // stated length is counted as it arrives, by bodyLimit.
   const limitBody = (maxSize: number): MiddlewareHandler => {
-    const counted = bodyLimit({ maxSize, onError: tooLarge(maxSize) });
+    const refuse = tooLarge(maxSize);
+    const counted = bodyLimit({ maxSize, onError: refuse });
     return (c, next) => {
       const headers = c.req.raw.headers;
       const declared = headers.get("content-length");
       if (declared === null || headers.has("transfer-encoding")) return counted(c, next);
-      if (Number(declared) > maxSize) tooLarge(maxSize)();
+      if (Number(declared) > maxSize) refuse();
       return next();
     };
   };
