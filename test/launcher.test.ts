@@ -295,14 +295,18 @@ for (const format of ["http", "json", "http-stream"] as const satisfies RouteFor
       expect(await gone(c.id)).toBe(true);
     });
 
-    it("refuses a call whose deadline has already passed: FunctionTimeout, unhealthy", async () => {
-      const c = await hot({ image: IMAGES.echo });
+    it("refuses a call whose deadline has already passed, without sending it: FunctionTimeout, unhealthy", async () => {
+      // The log function writes each call's body to stderr: a call sent would leave it in the log.
+      const c = await hot({ image: IMAGES.log });
       try {
         const passed = callDeadline(0.01);
         await Bun.sleep(50);
-        const err = await c.call(invocation(route({ image: IMAGES.echo, format }), "late"), createLogBuffer(1000), passed).catch((e) => e);
+        const logBuf = createLogBuffer(1000);
+        const err = await c.call(invocation(route({ image: IMAGES.log, format }), "sent anyway\n"), logBuf, passed).catch((e) => e);
         expect(err).toBeInstanceOf(FunctionTimeout);
         expect(c.healthy).toBe(false);
+        await Bun.sleep(300);
+        expect(logBuf.text()).toBe("");
       } finally {
         await c.destroy();
       }
