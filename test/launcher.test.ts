@@ -4,7 +4,7 @@
  * back as the right error with its container gone. Also an example of driving createLauncher directly.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createImagePolicy } from "../src/image-policy.ts";
@@ -496,6 +496,33 @@ describe("a Docker engine that does not answer", () => {
 });
 
 describe("clean-up", () => {
+  it("removeAll removes the node's socket directory unless another instance of the node still has one there", async () => {
+    const tmpDir = mkdtempSync(join(tmpdir(), "hotfn-iofs-cleanup-"));
+    const cleanNode = `${node}-clean`;
+    const cleanEngine = createEngine({ dockerHost: DOCKER, nodeId: cleanNode, instanceId, log });
+    const mine = createLauncher({ engine: cleanEngine, ...config, nodeId: cleanNode, log, instanceId, tmpDir });
+    const r = route({ format: "http-stream", image: IMAGES.echo });
+    const nodeDirs = () => readdirSync(join(tmpDir, "hotfn-iofs"));
+    try {
+      // Another instance of the same node, with a socket directory of its own.
+      const c = await mine.startHot(app, r, deadline());
+      const [nodeDir] = nodeDirs();
+      mkdirSync(join(tmpDir, "hotfn-iofs", nodeDir!, "other-instance"), { mode: 0o700 });
+      await c.destroy();
+      await mine.removeAll();
+      expect(readdirSync(join(tmpDir, "hotfn-iofs", nodeDir!))).toEqual(["other-instance"]);
+
+      // The last one out leaves nothing of the node behind.
+      rmSync(join(tmpDir, "hotfn-iofs", nodeDir!, "other-instance"), { recursive: true });
+      await (await mine.startHot(app, r, deadline())).destroy();
+      await mine.removeAll();
+      expect(nodeDirs()).toEqual([]);
+    } finally {
+      await removeContainers(cleanNode);
+      rmSync(tmpDir, { recursive: true, force: true });
+    }
+  });
+
   it("removeLeftovers removes this node's containers of other instances, not its own", async () => {
     const otherId = crypto.randomUUID();
     const other = createLauncher({ engine: createEngine({ dockerHost: DOCKER, nodeId: node, instanceId: otherId, log }), ...config, log, instanceId: otherId });

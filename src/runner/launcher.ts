@@ -4,7 +4,7 @@
  * host-side directories of `http-stream` containers, and the clean-up at start and at shutdown.
  * @module
  */
-import { rm, readdir } from "node:fs/promises";
+import { readdir, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Engine } from "../docker/engine.ts";
@@ -102,6 +102,9 @@ export function createLauncher(opts: LauncherOptions): HotfnLauncher {
     async removeAll() {
       const removed = await engine.removeAllOf(instanceId);
       await rm(deps.iofsRoot, { recursive: true, force: true });
+      // The node's directory too, once no other instance of the node keeps one in it: each test
+      // server is a node of its own, and their empty directories piled up in the temp dir.
+      await rmdir(nodeDir).catch(() => {});
       return removed;
     },
   };
