@@ -3,7 +3,7 @@
  * Contract: a missing call throws NotFound; lists are newest first (ids are UUIDv7, time-ordered).
  * @module
  */
-import type { Client, InStatement, InValue } from "@libsql/client";
+import type { Client, InStatement } from "@libsql/client";
 import { and, desc, eq, getTableName, inArray, isNull, lt, or } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { NotFound } from "../errors.ts";
@@ -114,10 +114,15 @@ export function createCallRepo(db: LibSQLDatabase, client: Client): CallRepo {
 }
 
 /**
- * The recorder's upsert, one statement for many rows. Written once from the schema's column names
- * rather than through Drizzle's builder: built per row, that cost about 125 µs of the event loop
- * per call at a few thousand calls/s (a third of a core, and most of the garbage a call left),
- * where a fixed multi-row statement costs under 10 µs (bench/README.md "Memory").
+ * The recorder's upsert. Written once from the schema's column names rather than through Drizzle's
+ * builder: built per row, that cost about 125 µs of the event loop per call at a few thousand
+ * calls/s (a third of a core, and most of the garbage a call left; bench/README.md "Memory").
+ *
+ * The rows go in as one JSON text, read back with json_each, so the statement is the same whatever
+ * the row count: SQLite parses a short statement instead of one with 11 placeholders a row, and the
+ * call recorder's thread is sent one string instead of 11 values a row. The thread's CPU is what
+ * it saves (8.9 → 7.5 µs a row in writes of 50): on this 2-core machine any work on the other core
+ * lengthens hot calls' tail (bench/README.md "Issue 10").
  */
 const RECORDED = [
   ["id", calls.id],
@@ -133,14 +138,15 @@ const RECORDED = [
   ["output", calls.output],
 ] as const;
 
-/** Rows per statement: 11 parameters each, well under SQLite's limit on bound parameters. */
-const UPSERT_CHUNK = 200;
+// JSON holds no bytes: a blob travels as hex.
+const isBlob = (key: (typeof RECORDED)[number][0]) => key === "output";
 
-const ROW_PLACEHOLDERS = `(${RECORDED.map(() => "?").join(", ")})`;
-const UPSERT_HEAD = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.name).join(", ")}) values `;
 // A finished call overwrites its running row; a value it does not know (started_at of a call that
-// never started, output of a sync call) keeps what is there.
-const UPSERT_TAIL = ` on conflict (${calls.id.name}) do update set ${[
+// never started, output of a sync call) keeps what is there. `where true` tells SQLite's parser the
+// `on conflict` is the upsert's, not a join's.
+const UPSERT = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.name).join(", ")}) select ${RECORDED.map(([key], i) =>
+  isBlob(key) ? `unhex(value ->> ${i})` : `value ->> ${i}`,
+).join(", ")} from json_each(?) where true on conflict (${calls.id.name}) do update set ${[
   `${calls.status.name} = excluded.${calls.status.name}`,
   `${calls.startedAt.name} = coalesce(excluded.${calls.startedAt.name}, ${calls.startedAt.name})`,
   `${calls.completedAt.name} = excluded.${calls.completedAt.name}`,
@@ -151,21 +157,18 @@ const UPSERT_TAIL = ` on conflict (${calls.id.name}) do update set ${[
 
 /** The recorder's rows as upserts, for one write batch (also the recorder thread's: recorder-thread.ts). */
 export function upsertStatements(rows: CallRow[]): InStatement[] {
-  const statements = [];
-  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) statements.push(upsertStatement(rows.slice(i, i + UPSERT_CHUNK)));
-  return statements;
-}
-
-function upsertStatement(rows: CallRow[]): InStatement {
-  const args: InValue[] = [];
+  const values: unknown[][] = [];
   for (const row of rows) {
+    const value: unknown[] = [];
     for (const [key, column] of RECORDED) {
       // A value the row lacks takes the column's default, as an insert that omits the column would.
-      const value = row[key] ?? column.default ?? null;
-      args.push(value === null ? null : (column.mapToDriverValue(value as never) as InValue));
+      const v = row[key] ?? column.default ?? null;
+      const driver = v === null ? null : column.mapToDriverValue(v as never);
+      value.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : driver);
     }
+    values.push(value);
   }
-  return { sql: `${UPSERT_HEAD}${Array(rows.length).fill(ROW_PLACEHOLDERS).join(", ")}${UPSERT_TAIL}`, args };
+  return [{ sql: UPSERT, args: [JSON.stringify(values)] }];
 }
 
 /** The statuses of a call that ended. */

@@ -71,3 +71,22 @@ describe("the call record writer", () => {
       expect(await store.calls.get(id)).toMatchObject({ id });
     }));
 });
+
+describe("the recorder's upsert (in-process and on the thread alike)", () => {
+  it("stores every value as given, many rows at once, and keeps what a later row does not know", () =>
+    withWriter("e.db", THREAD, async ({ store, writer }) => {
+      const at = new Date("2026-12-01T06:00:00.123Z");
+      const ids = Array.from({ length: 500 }, () => Bun.randomUUIDv7());
+      const odd = 'quote " backslash \\ newline\n emoji 🙂 tab \t end';
+      await store.calls.upsertMany(ids.map((id) => ({ ...row(id), status: "running", createdAt: at, startedAt: at, completedAt: null, log: "" })));
+      await writer.upsertMany([{ ...row(ids[0]!), startedAt: null, completedAt: at, error: odd, log: odd, output: Buffer.from([0, 255, 10]) }]);
+      expect(await store.calls.get(ids[0]!)).toEqual({ id: ids[0]!, appName: "a", path: "/w", status: "success", createdAt: at, startedAt: at, completedAt: at, error: odd, attempts: 1 });
+      expect(await store.calls.log(ids[0]!)).toBe(odd);
+      expect([...(await store.calls.output(ids[0]!))!]).toEqual([0, 255, 10]);
+      // A row without output keeps the stored one; the others are still the running rows.
+      await store.calls.upsertMany([{ ...row(ids[0]!), output: null }]);
+      expect([...(await store.calls.output(ids[0]!))!]).toEqual([0, 255, 10]);
+      expect(await store.calls.get(ids[499]!)).toMatchObject({ status: "running", startedAt: at, completedAt: null });
+      expect((await store.calls.list("a", "/w", { perPage: 1000 })).items.length).toBe(500);
+    }));
+});
