@@ -2,18 +2,18 @@ import { describe, expect, it } from "bun:test";
 import { createLogger } from "../log.ts";
 import { CALL_LOG_TRAIL_MS, type CallLog } from "../model.ts";
 import { createCallRecorder } from "./call-recorder.ts";
-import type { CallRow } from "./calls.ts";
+import { type CallRow, decodeRecordedRow, type RecordedRow } from "./calls.ts";
 
-/** What the recorder hands its writer, as the values were when each write was asked for. */
+/** What the recorder hands its writer, decoded, write by write. */
 function writer(failTimes = 0) {
   const writes: CallRow[][] = [];
   let failures = failTimes;
   return {
     writes,
     rows: () => writes.flat(),
-    async upsertMany(rows: CallRow[]) {
+    async upsertMany(rows: RecordedRow[]) {
       if (failures-- > 0) throw new Error("database is locked");
-      writes.push(rows.map((r) => ({ ...r })));
+      writes.push(rows.map(decodeRecordedRow));
     },
   };
 }
@@ -97,5 +97,51 @@ describe("call recorder", () => {
       ["c6", "running"],
     ]);
     await rec.stop();
+  });
+
+  it("answers for a call while it runs, and writes its running row once however many flushes pass", async () => {
+    const w = writer();
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000 });
+    rec.started(start("c7"));
+    expect(rec.peek("c7")).toEqual({ call: expect.objectContaining({ id: "c7", status: "running", completedAt: null }), log: "" });
+    await rec.flush();
+    await rec.flush();
+    rec.finished("c7", { ...done("bye\n"), status: "error", error: "exit 1" });
+    expect(rec.peek("c7")).toEqual({ call: expect.objectContaining({ id: "c7", status: "error", error: "exit 1", completedAt: new Date(2_000) }), log: "bye\n" });
+    await rec.flush();
+    expect(w.rows().map((r) => [r.id, r.status])).toEqual([
+      ["c7", "running"],
+      ["c7", "error"],
+    ]);
+    expect(rec.peek("c7")).toBeUndefined();
+    await rec.stop();
+  });
+
+  it("keeps at most maxPending rows while the database fails, dropping the oldest", async () => {
+    const w = writer(2);
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000, maxPending: 3 });
+    for (const id of ["d1", "d2", "d3", "d4", "d5"]) {
+      rec.started(start(id));
+      rec.finished(id, done(""));
+    }
+    await rec.flush().catch(() => {});
+    await rec.flush().catch(() => {});
+    await rec.flush();
+    expect(w.rows().map((r) => r.id)).toEqual(["d3", "d4", "d5"]);
+    await rec.stop();
+  });
+
+  it("answers with a finished call waiting for its log, not with its running row being written", async () => {
+    const w = writer(1);
+    const rec = createCallRecorder(w, createLogger("silent"), { intervalMs: 60_000 });
+    rec.started(start("c8"));
+    await rec.flush(); // the running row's write fails: it is kept
+    rec.finished("c8", done(lateLog("late\n")));
+    expect(rec.peek("c8")).toEqual({ call: expect.objectContaining({ id: "c8", status: "success" }), log: "late\n" });
+    await rec.stop();
+    expect(w.rows().map((r) => [r.id, r.status, r.log])).toEqual([
+      ["c8", "running", ""],
+      ["c8", "success", "late\n"],
+    ]);
   });
 });

@@ -5,14 +5,15 @@
  * fails, the oldest records go first); `stop()` flushes what is left. What is buffered can be read
  * (`peek`), so a call's record is there the moment its answer was sent.
  *
- * Thousands of calls a second pass through here, so a call costs one record object, made at its
- * start and completed in place at its finish, and nothing else that outlives the call: hot calls'
- * p99 followed how much each call left behind (bench/README.md "Issue 10").
+ * Thousands of calls a second pass through here. A call in progress is one small object; once it
+ * finishes it is kept as its row's text (calls.ts RecordedRow), plus its log while stderr may still
+ * reach it, until written. Row objects kept until the next flush lengthened every young-generation
+ * collection by about 0.15 ms; the same rows kept as strings did not (bench/README.md "Issue 10").
  * @module
  */
 import type { Logger } from "../log.ts";
 import { type Call, type CallLog, CALL_LOG_TRAIL_MS, type LoggedOutcome } from "../model.ts";
-import type { CallRepo, CallRow } from "./calls.ts";
+import { type CallRepo, type CallRow, decodeRecordedRow, type RecordedRow, recordedHead, withLog } from "./calls.ts";
 
 export interface CallRecorder {
   started(call: { id: string; appName: string; path: string; createdAt: Date; startedAt: Date | null }): void;
@@ -43,14 +44,16 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
   const intervalMs = opts.intervalMs ?? 50;
   const maxBuffered = opts.maxBuffered ?? 500;
   const maxPending = opts.maxPending ?? 20_000;
-  /** records to write: started, finished, or both since the last flush */
-  let buffered = new Map<string, CallRecord>();
-  /** the batch a flush is writing now: still readable until the database has it */
-  let writing = new Map<string, CallRecord>();
-  /** calls started and not finished: a finish whose start was already written completes this record */
-  const running = new Map<string, CallRecord>();
-  /** records the last flush held back for their log: a full buffer counts without them */
-  let heldBack = 0;
+  /** calls started and not finished */
+  const running = new Map<string, Running>();
+  /** rows ready to write, oldest first */
+  let ready: RecordedRow[] = [];
+  /** calls finished whose log may still grow: row heads, their logs, when they finished (parallel) */
+  let lateHeads: string[] = [];
+  let lateLogs: CallLog[] = [];
+  let lateAt: number[] = [];
+  /** the rows a flush is writing now: still readable until the database has them */
+  let writing: RecordedRow[] = [];
   let dropped = 0;
   let inFlight: Promise<void> = Promise.resolve();
   let failures = 0;
@@ -65,14 +68,24 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
     }, delay);
   };
 
-  /** A record's log, once no more stderr can reach it; false while it may still grow. */
-  const settleLog = (record: CallRecord, now: number): boolean => {
-    const late = record.lateLog;
-    if (late === undefined) return true;
-    if (!stopped && !late.complete && now - record.finishedAt < CALL_LOG_TRAIL_MS) return false;
-    record.log = late.text();
-    record.lateLog = undefined;
-    return true;
+  /** Moves every late log that can no longer grow into `ready`; the rest stay late. */
+  const settleLate = (now: number) => {
+    if (lateHeads.length === 0) return;
+    const heads: string[] = [];
+    const logs: CallLog[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < lateHeads.length; i++) {
+      const late = lateLogs[i]!;
+      if (stopped || late.complete || now - lateAt[i]! >= CALL_LOG_TRAIL_MS) ready.push(withLog(lateHeads[i]!, late.text()));
+      else {
+        heads.push(lateHeads[i]!);
+        logs.push(late);
+        at.push(lateAt[i]!);
+      }
+    }
+    lateHeads = heads;
+    lateLogs = logs;
+    lateAt = at;
   };
 
   // A flush asked for while one waits to start is that one: without this, every call recorded
@@ -83,29 +96,25 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
     flushQueued = true;
     inFlight = inFlight.then(async () => {
       flushQueued = false;
-      if (buffered.size === 0) return;
-      const batch = buffered;
-      buffered = new Map();
-      const now = performance.now();
-      const rows: CallRecord[] = [];
-      // Most logs are complete by now (their container's next call has begun): a record is held
-      // back only while its stderr may still be on its way.
-      for (const record of batch.values()) {
-        if (settleLog(record, now)) rows.push(record);
-        else {
-          batch.delete(record.id);
-          buffered.set(record.id, record);
-        }
+      // A call still running gets its running row once, so it can be listed while it runs.
+      for (const call of running.values()) {
+        if (call.written) continue;
+        call.written = true;
+        ready.push(withLog(recordedHead(call.row), ""));
       }
-      heldBack = buffered.size;
-      if (heldBack > 0) schedule(CALL_LOG_TRAIL_MS);
-      if (rows.length === 0) return;
-      writing = batch;
+      // Most logs are complete by now (their container's next call has begun): a row is held back
+      // only while its stderr may still be on its way.
+      settleLate(performance.now());
+      if (lateHeads.length > 0) schedule(CALL_LOG_TRAIL_MS);
+      if (ready.length === 0) return;
+      const rows = ready;
+      ready = [];
+      writing = rows;
       let written = 0;
       try {
-        // A few records at a time, with calls served in between, so no call waits behind a whole
+        // A few rows at a time, with calls served in between, so no call waits behind a whole
         // flush where the writes run on the event loop (in-process libSQL; a local file's writer
-        // thread takes them off it: recorder-writer.ts). Each write takes its values when called.
+        // thread takes them off it: recorder-writer.ts).
         while (written < rows.length) {
           const part = rows.slice(written, written + RECORDS_PER_WRITE);
           await repo.upsertMany(part);
@@ -122,16 +131,12 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
           calls: rows.length - written,
           failures,
         });
-        // Keep what failed, oldest first. A record is one object for the life of its call, so one
-        // that finished meanwhile is already complete.
-        const kept = new Map<string, CallRecord>();
-        for (const record of rows.slice(written)) kept.set(record.id, record);
-        for (const [id, record] of buffered) kept.set(id, record);
-        buffered = kept;
+        // Keep what failed, oldest first; rows of one call are written in order, so its last wins.
+        ready = rows.slice(written).concat(ready);
         bound();
         if (!stopped) schedule(Math.min(30_000, intervalMs * 2 ** failures));
       } finally {
-        writing = new Map();
+        writing = [];
       }
     });
     return inFlight;
@@ -139,76 +144,68 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
 
   /** Sync call records are a history, not a promise: memory must not grow while the database is down. */
   const bound = () => {
-    for (const id of buffered.keys()) {
-      if (buffered.size <= maxPending) break;
-      buffered.delete(id);
-      dropped++;
-    }
+    const over = ready.length - maxPending;
+    if (over <= 0) return;
+    ready = ready.slice(over);
+    dropped += over;
   };
 
-  const buffer = (record: CallRecord) => {
-    buffered.set(record.id, record);
+  const added = () => {
     if (failures > 0) bound();
     // While the database fails, the backoff sets the pace; a full buffer does not add attempts. Calls
     // still waiting for their late log are not ready to write and do not count.
-    if (buffered.size - heldBack >= maxBuffered && failures === 0) void flush();
+    if (ready.length >= maxBuffered && failures === 0) void flush();
     else schedule(intervalMs);
+  };
+
+  /** A buffered call's newest row as a Call and its log, or undefined. */
+  const find = (id: string): { call: Call; log: string } | undefined => {
+    const prefix = `[${JSON.stringify(id)},`;
+    // Newest first: a call waiting for its log has finished, while its running row may be ready
+    // (or being written); within each list the later row is the newer.
+    const late = lateHeads.findIndex((head) => head.startsWith(prefix));
+    if (late >= 0) return asCall(decodeRecordedRow(withLog(lateHeads[late]!, lateLogs[late]!.text())));
+    for (const rows of [ready, writing]) {
+      for (let i = rows.length - 1; i >= 0; i--) if (rows[i]!.startsWith(prefix)) return asCall(decodeRecordedRow(rows[i]!));
+    }
+    return undefined;
   };
 
   return {
     started(call) {
-      const record: CallRecord = {
-        id: call.id,
-        appName: call.appName,
-        path: call.path,
-        status: "running",
-        createdAt: call.createdAt,
-        startedAt: call.startedAt,
-        completedAt: null,
-        error: null,
-        attempts: 1,
-        log: "",
-        output: null,
-        lateLog: undefined,
-        finishedAt: 0,
-      };
-      running.set(call.id, record);
-      buffer(record);
+      running.set(call.id, {
+        written: false,
+        row: { id: call.id, appName: call.appName, path: call.path, status: "running", createdAt: call.createdAt, startedAt: call.startedAt, completedAt: null, error: null, attempts: 1, output: null },
+      });
+      // Nothing to write yet: a flush writes the running row if the call is still running then.
+      schedule(intervalMs);
     },
     finished(id, o) {
-      const record = running.get(id);
+      const call = running.get(id);
       // Only a started call has the columns a record needs.
-      if (record === undefined) return;
+      if (call === undefined) return;
       running.delete(id);
-      record.status = o.status;
-      if (o.startedAt !== null) record.startedAt = o.startedAt;
-      record.completedAt = o.completedAt;
-      record.error = o.error;
-      record.output = o.output ? Buffer.from(o.output) : null;
-      if (typeof o.log === "string") {
-        record.log = o.log;
-        record.lateLog = undefined;
-      } else {
-        record.lateLog = o.log;
-        record.finishedAt = performance.now();
+      const { row } = call;
+      const head = recordedHead({
+        ...row,
+        status: o.status,
+        startedAt: o.startedAt ?? row.startedAt,
+        completedAt: o.completedAt,
+        error: o.error,
+        output: o.output ? Buffer.from(o.output) : null,
+      });
+      if (typeof o.log === "string" || o.log.complete) ready.push(withLog(head, typeof o.log === "string" ? o.log : o.log.text()));
+      else {
+        lateHeads.push(head);
+        lateLogs.push(o.log);
+        lateAt.push(performance.now());
       }
-      buffer(record);
+      added();
     },
     peek(id) {
-      const record = buffered.get(id) ?? writing.get(id);
-      if (record === undefined) return undefined;
-      const call: Call = {
-        id,
-        appName: record.appName,
-        path: record.path,
-        status: record.status,
-        createdAt: record.createdAt,
-        startedAt: record.startedAt,
-        completedAt: record.completedAt,
-        error: record.error,
-        attempts: record.attempts,
-      };
-      return { call, log: record.lateLog ? record.lateLog.text() : record.log };
+      const call = running.get(id);
+      if (call !== undefined) return asCall({ ...call.row, log: "" });
+      return find(id);
     },
     flush,
     async stop() {
@@ -219,21 +216,23 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
   };
 }
 
-/** A call's row as the recorder keeps it until written, with the log that may still grow. */
-interface CallRecord extends CallRow {
-  id: string;
-  appName: string;
-  path: string;
-  status: Call["status"];
-  createdAt: Date;
-  startedAt: Date | null;
-  completedAt: Date | null;
-  error: string | null;
-  attempts: number;
-  log: string;
-  output: Buffer | null;
-  /** the call's log while stderr may still reach it; read into `log` once it is complete */
-  lateLog: CallLog | undefined;
-  /** when the call finished (performance.now()), for CALL_LOG_TRAIL_MS */
-  finishedAt: number;
+/** A call in progress: the columns its row starts with, and whether a flush wrote its running row. */
+interface Running {
+  row: { id: string; appName: string; path: string; status: Call["status"]; createdAt: Date; startedAt: Date | null; completedAt: Date | null; error: string | null; attempts: number; output: null };
+  written: boolean;
+}
+
+function asCall(row: CallRow & { id: string }): { call: Call; log: string } {
+  const call: Call = {
+    id: row.id,
+    appName: row.appName,
+    path: row.path,
+    status: row.status,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt ?? null,
+    completedAt: row.completedAt ?? null,
+    error: row.error ?? null,
+    attempts: row.attempts ?? 1,
+  };
+  return { call, log: row.log ?? "" };
 }

@@ -25,8 +25,8 @@ export interface CallRepo {
   /** The function's recorded answer (async calls), or null. Throws NotFound. */
   output(id: string): Promise<Uint8Array | null>;
   list(appName: string, path: string, q: CallListQuery): Promise<Page<Call>>;
-  /** Inserts or overwrites every row in one transaction; the recorder's flush. */
-  upsertMany(rows: CallRow[]): Promise<void>;
+  /** Inserts or overwrites every row in one transaction, in order; the recorder's flush. */
+  upsertMany(rows: RecordedRow[]): Promise<void>;
   /**
    * Deletes up to `limit` calls that finished before `before` (record, log and output), oldest
    * first; queued and running async calls are never touched. Returns how many were deleted.
@@ -122,7 +122,9 @@ export function createCallRepo(db: LibSQLDatabase, client: Client): CallRepo {
  * the row count: SQLite parses a short statement instead of one with 11 placeholders a row, and the
  * call recorder's thread is sent one string instead of 11 values a row. The thread's CPU is what
  * it saves (8.9 → 7.5 µs a row in writes of 50): on this 2-core machine any work on the other core
- * lengthens hot calls' tail (bench/README.md "Issue 10").
+ * lengthens hot calls' tail (bench/README.md "Issue 10"). The recorder keeps its rows as that same
+ * text (RecordedRow) until written: row objects kept that long lengthened every young-generation
+ * collection, where strings did not.
  */
 const RECORDED = [
   ["id", calls.id],
@@ -134,12 +136,47 @@ const RECORDED = [
   ["completedAt", calls.completedAt],
   ["error", calls.error],
   ["attempts", calls.attempts],
-  ["log", calls.log],
   ["output", calls.output],
+  // last: the recorder adds it once no more of the call's stderr can arrive (withLog)
+  ["log", calls.log],
 ] as const;
+
+/**
+ * A call's row as the call recorder keeps and writes it: the JSON array of RECORDED's values, in
+ * their order (recordedHead, then withLog).
+ */
+export type RecordedRow = string;
 
 // JSON holds no bytes: a blob travels as hex.
 const isBlob = (key: (typeof RECORDED)[number][0]) => key === "output";
+
+/** A row's values but its log, as the start of its JSON text: withLog completes it. */
+export function recordedHead(row: Omit<CallRow, "log">): string {
+  const values: unknown[] = [];
+  for (const [key, column] of RECORDED) {
+    if (key === "log") break;
+    // A value the row lacks takes the column's default, as an insert that omits the column would.
+    const v = row[key] ?? column.default ?? null;
+    const driver = v === null ? null : column.mapToDriverValue(v as never);
+    values.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : driver);
+  }
+  return JSON.stringify(values).slice(0, -1);
+}
+
+export function withLog(head: string, log: string): RecordedRow {
+  return `${head},${JSON.stringify(log)}]`;
+}
+
+/** A recorded row as the row it stands for (PostgreSQL's upsert, the recorder's reads). */
+export function decodeRecordedRow(row: RecordedRow): CallRow & { id: string } {
+  const values = JSON.parse(row) as unknown[];
+  const decoded: Record<string, unknown> = {};
+  RECORDED.forEach(([key, column], i) => {
+    const v = values[i] ?? null;
+    decoded[key] = v === null ? null : column.mapFromDriverValue((isBlob(key) ? Buffer.from(v as string, "hex") : v) as never);
+  });
+  return decoded as CallRow & { id: string };
+}
 
 // A finished call overwrites its running row; a value it does not know (started_at of a call that
 // never started, output of a sync call) keeps what is there. `where true` tells SQLite's parser the
@@ -155,20 +192,12 @@ const UPSERT = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.
   `${calls.output.name} = coalesce(excluded.${calls.output.name}, ${calls.output.name})`,
 ].join(", ")}`;
 
-/** The recorder's rows as upserts, for one write batch (also the recorder thread's: recorder-thread.ts). */
-export function upsertStatements(rows: CallRow[]): InStatement[] {
-  const values: unknown[][] = [];
-  for (const row of rows) {
-    const value: unknown[] = [];
-    for (const [key, column] of RECORDED) {
-      // A value the row lacks takes the column's default, as an insert that omits the column would.
-      const v = row[key] ?? column.default ?? null;
-      const driver = v === null ? null : column.mapToDriverValue(v as never);
-      value.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : driver);
-    }
-    values.push(value);
-  }
-  return [{ sql: UPSERT, args: [JSON.stringify(values)] }];
+/**
+ * The recorder's rows as upserts, for one write batch (also the recorder thread's: recorder-thread.ts).
+ * Rows are upserted in order: a later row of a call overwrites an earlier one.
+ */
+export function upsertStatements(rows: RecordedRow[]): InStatement[] {
+  return [{ sql: UPSERT, args: [`[${rows.join(",")}]`] }];
 }
 
 /** The statuses of a call that ended. */

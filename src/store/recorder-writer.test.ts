@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../log.ts";
-import type { CallRow } from "./calls.ts";
+import { type CallRow, recordedHead, withLog } from "./calls.ts";
 import { openStore, type Store } from "./index.ts";
 import { createRowWriter, type RowWriter } from "./recorder-writer.ts";
 
@@ -13,7 +13,12 @@ const DYING_THREAD = new URL("./recorder-thread.dies.test-thread.ts", import.met
 const dir = mkdtempSync(join(tmpdir(), "hotfn-writer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const row = (id: string): CallRow => ({ id, appName: "a", path: "/w", status: "success", createdAt: new Date(), startedAt: new Date(), completedAt: new Date(), error: null, attempts: 1, log: "ok\n", output: null }) as CallRow;
+const base = (id: string): CallRow => ({ id, appName: "a", path: "/w", status: "success", createdAt: new Date(), startedAt: new Date(), completedAt: new Date(), error: null, attempts: 1, log: "ok\n", output: null }) as CallRow;
+/** A call's row as the recorder hands it over, from `base` with `change`. */
+const row = (id: string, change: Partial<CallRow> = {}) => {
+  const { log, ...rest } = { ...base(id), ...change };
+  return withLog(recordedHead(rest), log ?? "");
+};
 
 /**
  * A store on its own file and a writer started with `thread` on it; `seen` keeps what the writer
@@ -38,7 +43,7 @@ describe("the call record writer", () => {
     withWriter("a.db", THREAD, async ({ store, writer, seen }) => {
       const id = Bun.randomUUIDv7();
       await writer.upsertMany([row(id)]);
-      await writer.upsertMany([{ ...row(id), status: "error", error: "later", output: Buffer.from("answer") }]);
+      await writer.upsertMany([row(id, { status: "error", error: "later", output: Buffer.from("answer") })]);
       expect(await store.calls.get(id)).toMatchObject({ id, status: "error", error: "later" });
       expect(await store.calls.log(id)).toBe("ok\n");
       expect(new TextDecoder().decode((await store.calls.output(id))!)).toBe("answer");
@@ -78,13 +83,13 @@ describe("the recorder's upsert (in-process and on the thread alike)", () => {
       const at = new Date("2026-12-01T06:00:00.123Z");
       const ids = Array.from({ length: 500 }, () => Bun.randomUUIDv7());
       const odd = 'quote " backslash \\ newline\n emoji 🙂 tab \t end';
-      await store.calls.upsertMany(ids.map((id) => ({ ...row(id), status: "running", createdAt: at, startedAt: at, completedAt: null, log: "" })));
-      await writer.upsertMany([{ ...row(ids[0]!), startedAt: null, completedAt: at, error: odd, log: odd, output: Buffer.from([0, 255, 10]) }]);
+      await store.calls.upsertMany(ids.map((id) => row(id, { status: "running", createdAt: at, startedAt: at, completedAt: null, log: "" })));
+      await writer.upsertMany([row(ids[0]!, { startedAt: null, completedAt: at, error: odd, log: odd, output: Buffer.from([0, 255, 10]) })]);
       expect(await store.calls.get(ids[0]!)).toEqual({ id: ids[0]!, appName: "a", path: "/w", status: "success", createdAt: at, startedAt: at, completedAt: at, error: odd, attempts: 1 });
       expect(await store.calls.log(ids[0]!)).toBe(odd);
       expect([...(await store.calls.output(ids[0]!))!]).toEqual([0, 255, 10]);
       // A row without output keeps the stored one; the others are still the running rows.
-      await store.calls.upsertMany([{ ...row(ids[0]!), output: null }]);
+      await store.calls.upsertMany([row(ids[0]!, { output: null })]);
       expect([...(await store.calls.output(ids[0]!))!]).toEqual([0, 255, 10]);
       expect(await store.calls.get(ids[499]!)).toMatchObject({ status: "running", startedAt: at, completedAt: null });
       expect((await store.calls.list("a", "/w", { perPage: 1000 })).items.length).toBe(500);

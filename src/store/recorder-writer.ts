@@ -9,11 +9,11 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { type CallRepo, type CallRow, upsertStatements } from "./calls.ts";
+import { type CallRepo, type RecordedRow, upsertStatements } from "./calls.ts";
 import type { FromThread, ToThread } from "./recorder-thread.ts";
 
 export interface RowWriter {
-  upsertMany(rows: CallRow[]): Promise<void>;
+  upsertMany(rows: RecordedRow[]): Promise<void>;
   /** Closes the thread's connection and ends the thread (after the recorder's last flush). */
   close(): Promise<void>;
 }

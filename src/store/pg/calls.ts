@@ -7,7 +7,7 @@ import type { SQL } from "bun";
 import { and, desc, eq, getTableName, inArray, isNull, lt, or } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import { NotFound } from "../../errors.ts";
-import { FINISHED, type CallRepo, type CallRow, uuidv7Floor } from "../calls.ts";
+import { type CallRepo, type CallRow, decodeRecordedRow, FINISHED, uuidv7Floor } from "../calls.ts";
 import { decodeCursor, pageOf } from "../cursor.ts";
 import { affected } from "./result.ts";
 import { calls } from "./schema.ts";
@@ -87,8 +87,15 @@ export function createPgCallRepo(db: BunSQLDatabase, client: SQL): CallRepo {
       return affected(await db.delete(calls).where(inArray(calls.id, doomed)));
     },
 
-    async upsertMany(rows) {
-      if (rows.length === 0) return;
+    async upsertMany(recorded) {
+      if (recorded.length === 0) return;
+      // One row per call, its last: PostgreSQL refuses to update a row twice in one statement.
+      const last = new Map<string, CallRow>();
+      for (const text of recorded) {
+        const row = decodeRecordedRow(text);
+        last.set(row.id, row);
+      }
+      const rows = [...last.values()];
       if (rows.length <= UPSERT_CHUNK) return void (await upsert(client, rows));
       // One transaction, as on SQLite: a batch is stored whole or not at all.
       await client.begin(async (tx) => {
