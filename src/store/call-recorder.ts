@@ -30,7 +30,11 @@ export interface CallRecorderOptions {
   intervalMs?: number;
   /** flush early once this many calls are buffered */
   maxBuffered?: number;
-  /** while the database fails, keep at most this many records; the oldest go first (default 20,000) */
+  /**
+   * while the database fails, keep at most this many rows (a call that runs through the outage may
+   * have two); the oldest go first. Between two attempts up to twice this many are kept, then
+   * trimmed in one go (default 20,000).
+   */
   maxPending?: number;
 }
 
@@ -151,7 +155,8 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
   };
 
   const added = () => {
-    if (failures > 0) bound();
+    // Trimmed at twice the bound, not at every call: each trim copies what is kept.
+    if (failures > 0 && ready.length >= 2 * maxPending) bound();
     // While the database fails, the backoff sets the pace; a full buffer does not add attempts. Calls
     // still waiting for their late log are not ready to write and do not count.
     if (ready.length >= maxBuffered && failures === 0) void flush();

@@ -158,14 +158,20 @@ export function recordedHead(row: Omit<CallRow, "log">): string {
     // A value the row lacks takes the column's default, as an insert that omits the column would.
     const v = row[key] ?? column.default ?? null;
     const driver = v === null ? null : column.mapToDriverValue(v as never);
-    values.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : driver);
+    values.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : wellFormed(driver));
   }
   return JSON.stringify(values).slice(0, -1);
 }
 
 export function withLog(head: string, log: string): RecordedRow {
-  return `${head},${JSON.stringify(log)}]`;
+  return `${head},${JSON.stringify(log.toWellFormed())}]`;
 }
+
+/**
+ * JSON writes a lone surrogate as an escape that SQLite stores as bytes that are not UTF-8; bound
+ * as a parameter it became U+FFFD, and so it does here.
+ */
+const wellFormed = (v: unknown) => (typeof v === "string" ? v.toWellFormed() : v);
 
 /** A recorded row as the row it stands for (PostgreSQL's upsert, the recorder's reads). */
 export function decodeRecordedRow(row: RecordedRow): CallRow & { id: string } {

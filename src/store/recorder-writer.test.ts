@@ -93,5 +93,10 @@ describe("the recorder's upsert (in-process and on the thread alike)", () => {
       expect([...(await store.calls.output(ids[0]!))!]).toEqual([0, 255, 10]);
       expect(await store.calls.get(ids[499]!)).toMatchObject({ status: "running", startedAt: at, completedAt: null });
       expect((await store.calls.list("a", "/w", { perPage: 1000 })).items.length).toBe(500);
+      // A lone surrogate is stored as U+FFFD, as a bound parameter stored it: JSON would escape it
+      // into bytes that are not UTF-8.
+      await writer.upsertMany([row(ids[1]!, { error: "half \ud800 pair", log: "\udfff" })]);
+      expect(await store.calls.get(ids[1]!)).toMatchObject({ error: "half \ufffd pair" });
+      expect(await store.calls.log(ids[1]!)).toBe("\ufffd");
     }));
 });

@@ -31,6 +31,18 @@ const MAX_SOCKET_PATH = 107;
  * there must not be used.
  */
 export async function ensurePrivateDirs(base: string, root: string): Promise<void> {
+  // Another instance of the node removes the node's directory when it stops and it is empty
+  // (launcher.ts removeAll): made again if it went between our steps.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await makePrivateDirs(base, root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 3) throw err;
+    }
+  }
+}
+
+async function makePrivateDirs(base: string, root: string): Promise<void> {
   const steps = relative(base, root).split(sep).filter((s) => s !== "");
   let path = base;
   for (const step of ["", ...steps]) {
