@@ -144,4 +144,29 @@ describe("call recorder", () => {
       ["c8", "success", "late\n"],
     ]);
   });
+
+  it("backs off while the database fails, however many calls finish meanwhile", async () => {
+    let attempts = 0;
+    const failing = {
+      async upsertMany() {
+        attempts++;
+        // a write that takes a while to fail: calls finish meanwhile
+        await Bun.sleep(8);
+        throw new Error("database is locked");
+      },
+    };
+    const rec = createCallRecorder(failing, createLogger("silent"), { intervalMs: 10 });
+    const began = performance.now();
+    for (let i = 0; i < 60; i++) {
+      rec.started(start(`b${i}`));
+      rec.finished(`b${i}`, done(""));
+      await Bun.sleep(5);
+    }
+    // Retries after 20, 40, 80, 160 ms…: the k-th attempt comes after about 10·(2^k − 1) ms, where
+    // without the backoff one came every 10–20 ms (30 in 300 ms).
+    const elapsed = performance.now() - began;
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(attempts).toBeLessThanOrEqual(Math.floor(Math.log2(elapsed / 10 + 1)) + 2);
+    await rec.stop();
+  });
 });

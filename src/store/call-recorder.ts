@@ -64,6 +64,8 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
   let timer: Timer | undefined;
   let stopped = false;
 
+  /** When the next flush is due: while the database fails, the backoff sets the pace. */
+  const nextDelay = () => (failures > 0 ? Math.min(30_000, intervalMs * 2 ** failures) : intervalMs);
   const schedule = (delay: number) => {
     if (timer !== undefined || stopped) return;
     timer = setTimeout(() => {
@@ -109,7 +111,7 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
       // Most logs are complete by now (their container's next call has begun): a row is held back
       // only while its stderr may still be on its way.
       settleLate(performance.now());
-      if (lateHeads.length > 0) schedule(CALL_LOG_TRAIL_MS);
+      if (lateHeads.length > 0) schedule(Math.max(CALL_LOG_TRAIL_MS, nextDelay()));
       if (ready.length === 0) return;
       const rows = ready;
       ready = [];
@@ -138,7 +140,10 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
         // Keep what failed, oldest first; rows of one call are written in order, so its last wins.
         ready = rows.slice(written).concat(ready);
         bound();
-        if (!stopped) schedule(Math.min(30_000, intervalMs * 2 ** failures));
+        // A flush the calls asked for meanwhile waits out the backoff too.
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        schedule(nextDelay());
       } finally {
         writing = [];
       }
@@ -160,7 +165,7 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
     // While the database fails, the backoff sets the pace; a full buffer does not add attempts. Calls
     // still waiting for their late log are not ready to write and do not count.
     if (ready.length >= maxBuffered && failures === 0) void flush();
-    else schedule(intervalMs);
+    else schedule(nextDelay());
   };
 
   /** A buffered call's newest row as a Call and its log, or undefined. */
@@ -183,7 +188,7 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
         row: { id: call.id, appName: call.appName, path: call.path, status: "running", createdAt: call.createdAt, startedAt: call.startedAt, completedAt: null, error: null, attempts: 1, output: null },
       });
       // Nothing to write yet: a flush writes the running row if the call is still running then.
-      schedule(intervalMs);
+      schedule(nextDelay());
     },
     finished(id, o) {
       const call = running.get(id);
