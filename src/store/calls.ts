@@ -185,11 +185,12 @@ export function decodeRecordedRow(row: RecordedRow): CallRow & { id: string } {
 }
 
 // A finished call overwrites its running row; a value it does not know (started_at of a call that
-// never started, output of a sync call) keeps what is there. `where true` tells SQLite's parser the
-// `on conflict` is the upsert's, not a join's.
+// never started, output of a sync call) keeps what is there. Rows go in in array order (`order by
+// key`: SQLite does not promise json_each's order otherwise), so a call's later row wins. `where
+// true` tells SQLite's parser the `on conflict` is the upsert's, not a join's.
 const UPSERT = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.name).join(", ")}) select ${RECORDED.map(([key], i) =>
   isBlob(key) ? `unhex(value ->> ${i})` : `value ->> ${i}`,
-).join(", ")} from json_each(?) where true on conflict (${calls.id.name}) do update set ${[
+).join(", ")} from json_each(?) where true order by key on conflict (${calls.id.name}) do update set ${[
   `${calls.status.name} = excluded.${calls.status.name}`,
   `${calls.startedAt.name} = coalesce(excluded.${calls.startedAt.name}, ${calls.startedAt.name})`,
   `${calls.completedAt.name} = excluded.${calls.completedAt.name}`,

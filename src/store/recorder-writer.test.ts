@@ -93,6 +93,11 @@ describe("the recorder's upsert (in-process and on the thread alike)", () => {
       expect([...(await store.calls.output(ids[0]!))!]).toEqual([0, 255, 10]);
       expect(await store.calls.get(ids[499]!)).toMatchObject({ status: "running", startedAt: at, completedAt: null });
       expect((await store.calls.list("a", "/w", { perPage: 1000 })).items.length).toBe(500);
+      // Two rows of one call in one write: the later wins, whichever way the write goes.
+      await store.calls.upsertMany([row(ids[2]!, { status: "running", log: "" }), row(ids[2]!, { status: "timeout", log: "late" })]);
+      await writer.upsertMany([row(ids[3]!, { status: "running", log: "" }), row(ids[3]!, { status: "cancelled", log: "gone" })]);
+      expect(await store.calls.get(ids[2]!)).toMatchObject({ status: "timeout" });
+      expect(await store.calls.log(ids[3]!)).toBe("gone");
       // A lone surrogate is stored as U+FFFD, as a bound parameter stored it: JSON would escape it
       // into bytes that are not UTF-8.
       await writer.upsertMany([row(ids[1]!, { error: "half \ud800 pair", log: "\udfff" })]);
