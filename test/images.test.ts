@@ -4,6 +4,7 @@
  * HOTFN_PULL decides whether a missing image is pulled; a caller never reads the engine's own words.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { rmSync } from "node:fs";
 import { createRoute, invoke } from "./helpers/fixtures.ts";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
@@ -22,6 +23,8 @@ describe("HOTFN_ALLOWED_IMAGES", () => {
   }, T);
   afterAll(async () => {
     await s.stop();
+    // started on the first server's directory: stop() leaves a directory it did not make
+    rmSync(s.dir, { recursive: true, force: true });
   }, T);
 
   it("refuses a route whose image matches no pattern, naming the setting", async () => {
