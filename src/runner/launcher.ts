@@ -18,7 +18,7 @@ import { startStreamHot, type StreamDeps } from "./formats/http-stream.ts";
 import { jsonFraming } from "./formats/json.ts";
 import { startStdioHot } from "./formats/stdio-hot.ts";
 import type { Launcher } from "./types.ts";
-import { runtime } from "../runtime/index.ts";
+import { IOFS_BASE, socketDirName } from "./formats/socket-dir.ts";
 
 export interface LauncherOptions {
   engine: Engine;
@@ -52,10 +52,9 @@ export interface HotfnLauncher extends Launcher {
 export function createLauncher(opts: LauncherOptions): HotfnLauncher {
   const { engine, instanceId, images } = opts;
   const log = opts.log.child({ component: "launcher" });
-  // Hashed names keep socket paths short (sun_path holds 108 bytes) whatever the node id's length.
-  const iofsBase = join(opts.tmpDir ?? tmpdir(), "hotfn-iofs");
-  const nodeDir = join(iofsBase, shortName(opts.nodeId));
-  const instanceDir = shortName(instanceId);
+  const iofsBase = join(opts.tmpDir ?? tmpdir(), IOFS_BASE);
+  const nodeDir = join(iofsBase, socketDirName(opts.nodeId));
+  const instanceDir = socketDirName(instanceId);
   const deps: StreamDeps = {
     engine,
     log,
@@ -108,9 +107,4 @@ export function createLauncher(opts: LauncherOptions): HotfnLauncher {
       return removed;
     },
   };
-}
-
-/** A short, fixed-length directory name for `id` (node or instance id). */
-function shortName(id: string): string {
-  return runtime.sha256Hex(id).slice(0, 16);
 }

@@ -4,10 +4,10 @@
  * With HOTFN_TEST_RUNTIME=deno the server runs from source under Deno instead (as `deno task start`
  * does), so the same HTTP-level tests check hotfn on Deno (`npm run test:deno`).
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IOFS_BASE, socketDirName } from "../../src/runner/formats/socket-dir.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -155,8 +155,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
  * stopped cleanly; a killed one leaves both).
  */
 export async function removeContainers(node: string): Promise<void> {
-  // Where the launcher keeps the node's sockets: $TMPDIR/hotfn-iofs/<the node's hashed name>.
-  rmSync(join(tmpdir(), "hotfn-iofs", createHash("sha256").update(node).digest("hex").slice(0, 16)), { recursive: true, force: true });
+  rmSync(join(tmpdir(), IOFS_BASE, socketDirName(node)), { recursive: true, force: true });
   const ls = Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=hotfn.node=${node}`]);
   if (ls.exitCode !== 0) return; // no Docker engine: nothing can have been started
   const ids = ls.stdout.toString().split("\n").filter(Boolean);

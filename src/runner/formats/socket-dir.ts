@@ -24,6 +24,17 @@ const POLL_MS = 5;
 /** The longest unix socket path the kernel takes (sun_path is 108 bytes, NUL included). */
 const MAX_SOCKET_PATH = 107;
 
+/** The directory under the temp dir that holds every node's socket directories. */
+export const IOFS_BASE = "hotfn-iofs";
+
+/**
+ * The directory name of a node's (or an instance's) sockets: hashed, so socket paths stay short
+ * (sun_path holds 108 bytes) whatever the id's length.
+ */
+export function socketDirName(id: string): string {
+  return runtime.sha256Hex(id).slice(0, 16);
+}
+
 /**
  * Makes every directory from `base` down to `root` exist, be a real directory (no symlink) owned by
  * this process's user and mode 0700 — no other user can reach the sockets below. Throws HotfnError
