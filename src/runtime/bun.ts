@@ -31,7 +31,7 @@ export function bunRuntime(): Runtime {
 
 /**
  * Bun's allocator, mimalloc, hands freed memory back to the OS from a thread of its own
- * (mi-scavenger) that wakes several times a second and runs for milliseconds at a time. On a 2-core
+ * (mi-scavenger) that wakes several times a second and spends milliseconds in madvise. On a 2-core
  * machine that work on the other core put 20–25 stalls over 2 ms a second into hot calls at one
  * connection; with purging off, 11–17, and c=1 p99 fell from 3.4–4.1 to 2.2–3.1 ms, for 20–30 MB
  * more RSS that stays with the process for reuse (bench/README.md "Issue 10", item 7). mimalloc reads
