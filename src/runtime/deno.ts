@@ -42,8 +42,6 @@ export function denoRuntime(): Runtime {
     },
     unixHttpClient,
     heapAfterCollection,
-    // Bun's tuning is of its allocator (mimalloc); Deno's has nothing measured to tune.
-    tuneForServing: () => {},
   };
 }
 
