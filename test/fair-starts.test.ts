@@ -15,7 +15,12 @@ const STUCK = ["/stuck-1", "/stuck-2", "/stuck-3", "/stuck-4"];
 let s: TestServer;
 beforeAll(async () => {
   await ensureImages();
-  s = await startServer({ env: { HOTFN_MAX_CONCURRENT_STARTS: "2", HOTFN_READY_TIMEOUT: String(READY_MS), HOTFN_ASYNC_WORKERS: "0" } });
+  // A broken function's second caller waits for its container (HOTFN_MEMORY_WAIT bounds that wait, 10 s
+  // by default) until the ready timeout fails it; with container starts of ~1 s queued behind two
+  // slots, the last ready timeout fell past 10 s and that caller got 503, not the 504 under test.
+  s = await startServer({
+    env: { HOTFN_MAX_CONCURRENT_STARTS: "2", HOTFN_READY_TIMEOUT: String(READY_MS), HOTFN_MEMORY_WAIT: "30000", HOTFN_ASYNC_WORKERS: "0" },
+  });
   // busybox `cat` never opens the http-stream socket
   for (const path of STUCK) await createRoute(s, "fair", path, { image: IMAGES.bbEcho, format: "http-stream", memory: 32 });
   await createRoute(s, "fair", "/good", { image: IMAGES.echo, format: "http", memory: 64 });
@@ -45,7 +50,7 @@ describe("start slots", () => {
     // Served before any broken function's caller heard back: no slot was held for the ready timeout.
     expect(finished[0]).toBe("/good");
     for (const r of answers) {
-      expect(r.status).toBe(504);
+      expect(r.status, r.text).toBe(504);
       expect(r.text).toContain(`did not open its socket within ${READY_MS} ms (HOTFN_READY_TIMEOUT)`);
     }
     expect(await eventually(() => containersOf(s.node, "hotfn.format=http-stream").length === 0, 20_000)).toBe(true);
