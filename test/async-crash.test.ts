@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
-import { removeContainers, startServer, type TestServer } from "./helpers/server.ts";
+import { removeLeftovers, startServer, type TestServer } from "./helpers/server.ts";
 
 const N = 500;
 const APP = "crash-app";
@@ -19,7 +19,7 @@ let dir: string | undefined;
 // the images may need building (or wait for another process's build): give it time
 beforeAll(() => ensureImages(), 600_000);
 afterAll(async () => {
-  await removeContainers(node);
+  await removeLeftovers(node);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -17,7 +17,7 @@ import { type Deadline, startDeadline } from "../src/runner/deadline.ts";
 import { createLogBuffer } from "../src/runner/log-buffer.ts";
 import type { HotContainer, Invocation } from "../src/runner/types.ts";
 import { IMAGES, ensureImages } from "./helpers/images.ts";
-import { containersOf, removeContainers } from "./helpers/server.ts";
+import { containersOf, removeLeftovers } from "./helpers/server.ts";
 
 // Containers start in about a second; a busy machine makes it several. (bunfig's [test] timeout is not read.)
 setDefaultTimeout(30_000);
@@ -77,7 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of callDeadlines) d.clear();
   await launcher.removeAll();
-  await removeContainers(node);
+  await removeLeftovers(node);
 });
 
 describe("default format", () => {
@@ -462,7 +462,7 @@ describe("http-stream specifics", () => {
     } finally {
       await c.destroy();
       await long.removeAll();
-      await removeContainers(longNode);
+      await removeLeftovers(longNode);
       rmSync(tmpDir, { recursive: true, force: true });
     }
   });
@@ -518,7 +518,7 @@ describe("clean-up", () => {
       await mine.removeAll();
       expect(nodeDirs()).toEqual([]);
     } finally {
-      await removeContainers(cleanNode);
+      await removeLeftovers(cleanNode);
       rmSync(tmpDir, { recursive: true, force: true });
     }
   });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureImages, IMAGES } from "./helpers/images.ts";
-import { removeContainers, startServer, type TestServer } from "./helpers/server.ts";
+import { removeLeftovers, startServer, type TestServer } from "./helpers/server.ts";
 
 const APP = "shared";
 const env = { HOTFN_NODE_TIMEOUT: "1000" };
@@ -25,7 +25,7 @@ afterAll(async () => {
   await b?.stop();
   if (a) {
     await a.kill();
-    await removeContainers(a.node);
+    await removeLeftovers(a.node);
     rmSync(a.dir, { recursive: true, force: true });
   }
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cluster, readClusterEnv } from "./postgres.ts";
-import { removeContainers } from "./server.ts";
+import { removeLeftovers } from "./server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -59,7 +59,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const names = Array.from({ length: opts.nodes }, (_, i) => `${prefix}-${i + 1}`);
   const cleanUp = async () => {
     await cluster(["down", dir]).catch((err: unknown) => console.error(String(err)));
-    for (const name of names) await removeContainers(name);
+    for (const name of names) await removeLeftovers(name);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

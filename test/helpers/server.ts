@@ -138,7 +138,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     async stop(o = {}) {
       proc.kill("SIGTERM");
       const code = await proc.exited;
-      await removeContainers(node);
+      await removeLeftovers(node);
       if (!o.keepDir && !opts.dir) rmSync(dir, { recursive: true, force: true });
       return code;
     },
@@ -154,12 +154,12 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
  * Removes every container and socket directory a test server of `node` left behind (none, when it
  * stopped cleanly; a killed one leaves both).
  */
-export async function removeContainers(node: string): Promise<void> {
-  rmSync(join(tmpdir(), IOFS_BASE, socketDirName(node)), { recursive: true, force: true });
+export async function removeLeftovers(node: string): Promise<void> {
   const ls = Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=hotfn.node=${node}`]);
-  if (ls.exitCode !== 0) return; // no Docker engine: nothing can have been started
-  const ids = ls.stdout.toString().split("\n").filter(Boolean);
+  const ids = ls.exitCode === 0 ? ls.stdout.toString().split("\n").filter(Boolean) : []; // no engine: no containers
   if (ids.length > 0) Bun.spawnSync(["docker", "rm", "-f", ...ids]);
+  // after the containers, whose sockets it holds
+  rmSync(join(tmpdir(), IOFS_BASE, socketDirName(node)), { recursive: true, force: true });
 }
 
 /**
