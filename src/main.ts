@@ -9,7 +9,6 @@ import { isCliCommand } from "./cli/commands.ts";
 import type { RunCliOptions } from "./cli/index.ts";
 import { createLogger } from "./log.ts";
 import { runtime } from "./runtime/index.ts";
-import { startServer } from "./server.ts";
 
 const argv = [...runtime.args];
 const cli: RunCliOptions = {
@@ -57,7 +56,10 @@ switch (result.kind) {
     // A log reader that went away (a closed pipe) must not turn a clean shutdown into a crash.
     process.stderr.on("error", () => {});
     const log = createLogger(result.config.logLevel);
+    // Before the server's code loads: on Bun the process may start again from the top.
+    runtime.tuneForServing();
     try {
+      const { startServer } = await import("./server.ts");
       const server = await startServer(result.config, log);
       let stopping = false;
       const shutdown = (signal: string) => {

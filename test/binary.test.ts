@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { freshExecutableCopy } from "./helpers/executable.ts";
+import { environOf, threadNames } from "./helpers/proc.ts";
 import { startServer } from "./helpers/server.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -50,6 +51,9 @@ describe("dist/hotfn", () => {
       expect(created.status).toBe(200);
       expect((await s.json("/v1/apps/from-binary/routes/fn")).body.route.path).toBe("/fn");
       expect((await s.json("/v1/swagger.json")).status).toBe(200);
+      // It started again under its allocator setting (runtime/bun.ts tuneForServing), in this process.
+      expect(environOf(s.proc.pid).MIMALLOC_PURGE_DELAY).toBe("-1");
+      expect(threadNames(s.proc.pid)).not.toContain("mi-scavenger");
       // The dashboard and every asset it names are inside the binary.
       const ui = await s.fetch("/ui");
       expect(ui.status).toBe(200);

@@ -25,7 +25,32 @@ export function bunRuntime(): Runtime {
     },
     unixHttpClient,
     heapAfterCollection,
+    tuneForServing,
   };
+}
+
+/**
+ * Bun's allocator, mimalloc, hands freed memory back to the OS from a thread of its own
+ * (mi-scavenger) that wakes several times a second and runs for milliseconds at a time. On a 2-core
+ * machine that work on the other core put 20–25 stalls over 2 ms a second into hot calls at one
+ * connection; with purging off, 11–17, and c=1 p99 fell from 3.4–4.1 to 2.2–3.1 ms, for 20–30 MB
+ * more RSS that stays with the process for reuse (bench/README.md "Issue 10", item 7). mimalloc reads
+ * its options once, at start, so the server starts again under them; an operator who sets
+ * MIMALLOC_PURGE_DELAY (milliseconds before freed memory goes back) keeps that.
+ */
+const PURGE_DELAY = "MIMALLOC_PURGE_DELAY";
+
+function tuneForServing(): void {
+  if (process.env[PURGE_DELAY] !== undefined) return;
+  // A compiled executable's argv[1] is its embedded entry ("/$bunfs/root/hotfn"), which it runs by
+  // itself; `bun src/main.ts` needs its runtime flags and the script again.
+  const compiled = Bun.main.startsWith("/$bunfs/");
+  const args = compiled ? process.argv.slice(2) : [...process.execArgv, ...process.argv.slice(1)];
+  try {
+    process.execve?.(process.execPath, [process.execPath, ...args], { ...process.env, [PURGE_DELAY]: "-1" });
+  } catch {
+    // Serving with the allocator's defaults is slower in the tail, not wrong.
+  }
 }
 
 async function serve(opts: ServeOptions): Promise<HttpServer> {

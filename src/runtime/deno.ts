@@ -42,6 +42,8 @@ export function denoRuntime(): Runtime {
     },
     unixHttpClient,
     heapAfterCollection,
+    // Bun's tuning is of its allocator (mimalloc); Deno's has nothing measured to tune.
+    tuneForServing: () => {},
   };
 }
 

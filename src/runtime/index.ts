@@ -75,6 +75,12 @@ export interface Runtime {
   unixHttpClient(socketPath: string): UnixHttpClient;
   /** Forces a full garbage collection (where it can) and measures the heap. Stalls the process. */
   heapAfterCollection(): HeapFigures;
+  /**
+   * Sets the process up to serve, before the server loads: on Bun this may replace the process with
+   * itself (same pid, arguments and stdio) under a tuned environment, so code before it runs twice.
+   * Does nothing where nothing needs tuning.
+   */
+  tuneForServing(): void;
 }
 
 function detect(): Runtime {
