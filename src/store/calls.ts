@@ -3,7 +3,7 @@
  * Contract: a missing call throws NotFound; lists are newest first (ids are UUIDv7, time-ordered).
  * @module
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client } from "@libsql/client";
 import { and, desc, eq, getTableName, inArray, isNull, lt, or } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { NotFound } from "../errors.ts";
@@ -108,7 +108,8 @@ export function createCallRepo(db: LibSQLDatabase, client: Client): CallRepo {
 
     async upsertMany(rows) {
       if (rows.length === 0) return;
-      await client.batch(upsertStatements(rows), "write");
+      // One statement is its own transaction: no BEGIN and COMMIT to prepare and run around it.
+      await client.execute({ sql: UPSERT, args: [upsertParam(rows)] });
     },
   };
 }
@@ -188,7 +189,7 @@ export function decodeRecordedRow(row: RecordedRow): CallRow & { id: string } {
 // never started, output of a sync call) keeps what is there. Rows go in in array order (`order by
 // key`: SQLite does not promise json_each's order otherwise), so a call's later row wins. `where
 // true` tells SQLite's parser the `on conflict` is the upsert's, not a join's.
-const UPSERT = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.name).join(", ")}) select ${RECORDED.map(([key], i) =>
+export const UPSERT = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.name).join(", ")}) select ${RECORDED.map(([key], i) =>
   isBlob(key) ? `unhex(value ->> ${i})` : `value ->> ${i}`,
 ).join(", ")} from json_each(?) where true order by key on conflict (${calls.id.name}) do update set ${[
   `${calls.status.name} = excluded.${calls.status.name}`,
@@ -199,12 +200,9 @@ const UPSERT = `insert into ${getTableName(calls)} (${RECORDED.map(([, c]) => c.
   `${calls.output.name} = coalesce(excluded.${calls.output.name}, ${calls.output.name})`,
 ].join(", ")}`;
 
-/**
- * The recorder's rows as upserts, for one write batch (also the recorder thread's: recorder-thread.ts).
- * Rows are upserted in order: a later row of a call overwrites an earlier one.
- */
-export function upsertStatements(rows: RecordedRow[]): InStatement[] {
-  return [{ sql: UPSERT, args: [`[${rows.join(",")}]`] }];
+/** The recorder's rows as UPSERT's one parameter. Rows are upserted in order: a later row of a call overwrites an earlier one. */
+export function upsertParam(rows: RecordedRow[]): string {
+  return `[${rows.join(",")}]`;
 }
 
 /** The statuses of a call that ended. */

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { type CallRepo, type RecordedRow, upsertStatements } from "./calls.ts";
+import { type CallRepo, type RecordedRow, upsertParam } from "./calls.ts";
 import type { FromThread, ToThread } from "./recorder-thread.ts";
 
 export interface RowWriter {
@@ -97,7 +97,7 @@ export async function createRowWriter(threadUrl: string, url: string, repo: Pick
       if (dead) return repo.upsertMany(rows);
       try {
         await new Promise<void>((resolve, reject) => {
-          worker.postMessage({ kind: "write", seq: ++seq, statements: upsertStatements(rows) } satisfies ToThread);
+          worker.postMessage({ kind: "write", seq: ++seq, rows: upsertParam(rows) } satisfies ToThread);
           waiting.set(seq, { resolve, reject });
           holdWhileWriting();
         });

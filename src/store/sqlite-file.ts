@@ -16,7 +16,18 @@ export const FILE_PRAGMAS = [
   "PRAGMA journal_size_limit = 67108864",
 ];
 
-/** A URL of a libSQL file on this machine: not `:memory:` (in any spelling), not a server. */
-export function isLocalFile(url: string): boolean {
-  return url.startsWith("file:") && !url.startsWith("file::memory:") && !/[?&]mode=memory\b/.test(url);
+/**
+ * The file on this machine that a plain `file:` URL names, as @libsql/client reads it
+ * (`file:data/hotfn.db` is relative, `file:/abs` and `file:///abs` are not; percent escapes
+ * decoded), for a connection opened on the driver itself (recorder-thread.ts). Undefined for
+ * `:memory:`, a server, and a URL with a query or fragment: the client reads those as connection
+ * options, and a connection that read them otherwise would open another file.
+ */
+export function localFilePath(url: string): string | undefined {
+  if (!url.startsWith("file:") || url.startsWith("file::memory:") || /[?#]/.test(url)) return undefined;
+  const rest = url.slice("file:".length);
+  // an empty authority (`file:///abs`) or `localhost`, as the client allows
+  const path = rest.startsWith("//") ? rest.replace(/^\/\/(localhost)?(?=\/)/, "") : rest;
+  if (path.startsWith("//")) return undefined;
+  return decodeURIComponent(path);
 }
