@@ -8,6 +8,9 @@
  * (issue 8: the database stays flat once calls older than that are pruned).
  *
  *   bun bench/soak.ts [--seconds 600] [--every 30] [--connections 4] [--async-rate 10] [--churn-every 3] [--retention 7d] [--bin dist/hotfn]
+ *     [--env NAME=value ...]
+ * Each --env is set for hotfn (e.g. `--env MIMALLOC_PURGE_DELAY=1000`, to soak with the allocator's
+ * purging on: README "Memory kept for reuse").
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     "churn-every": { type: "string", default: "3" },
     retention: { type: "string", default: "7d" },
     bin: { type: "string" },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -98,7 +102,14 @@ const print = (row: (string | number)[]) => {
   console.error(row.map((c) => (typeof c === "number" ? c.toFixed(1) : c)).join("\t"));
 };
 
-const s = await startServer({ bin: values.bin, env: { HOTFN_DEBUG_HEAP: "1", HOTFN_CALL_RETENTION: values.retention } });
+const extraEnv = Object.fromEntries(
+  values.env.map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`--env wants NAME=value, not ${JSON.stringify(pair)}`);
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  }),
+);
+const s = await startServer({ bin: values.bin, env: { HOTFN_DEBUG_HEAP: "1", HOTFN_CALL_RETENTION: values.retention, ...extraEnv } });
 try {
   await createRoute(s, "/stream");
   await createRoute(s, "/http", { format: "http" });
