@@ -108,11 +108,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const recorder = createCallRecorder(dialect.recordWriter ?? repos.calls, opts.log);
   // Read-your-writes on this node: a call's record is served from the recorder's buffer until the
-  // database has it, so it reads final the moment its answer was sent.
+  // database has it, so it reads final the moment its answer was sent. A list too: a call whose
+  // running row is stored while its finished row is still buffered is listed as it is now.
   const calls: CallRepo = {
     ...repos.calls,
     get: async (id) => recorder.peek(id)?.call ?? repos.calls.get(id),
     log: async (id) => recorder.peek(id)?.log ?? repos.calls.log(id),
+    async list(appName, path, q) {
+      const page = await repos.calls.list(appName, path, q);
+      const items = page.items.map((c) => recorder.peek(c.id)?.call ?? c).filter((c) => q.status === undefined || c.status === q.status);
+      return { ...page, items };
+    },
   };
 
   return {

@@ -245,6 +245,19 @@ export function storeContract(name: string, makeStore: () => Promise<Store>) {
         expect(errors.items.map((c) => c.id)).toEqual([ids[4]!]);
         expect((await store.calls.list("a", "/other", { perPage: 30 })).items).toEqual([]);
       });
+
+      it("lists a call as it is now while its running row is stored and its finished row is not yet", async () => {
+        const id = Bun.randomUUIDv7();
+        const now = new Date();
+        store.recorder.started({ id, appName: "a", path: "/live", createdAt: now, startedAt: now });
+        await store.recorder.flush();
+        store.recorder.finished(id, { status: "success", startedAt: now, completedAt: new Date(), error: null, log: "" });
+
+        expect((await store.calls.list("a", "/live", { perPage: 30 })).items.map((c) => [c.id, c.status])).toEqual([[id, "success"]]);
+        expect((await store.calls.list("a", "/live", { perPage: 30, status: "running" })).items).toEqual([]);
+        await store.recorder.flush();
+        expect((await store.calls.list("a", "/live", { perPage: 30, status: "success" })).items.map((c) => c.id)).toEqual([id]);
+      });
     });
   });
 }
