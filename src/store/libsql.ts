@@ -26,7 +26,8 @@ const POLL_MS = 250;
 
 export async function openLibsql({ url, authToken, maxAttempts, recorderThread, log }: StoreOptions): Promise<Dialect> {
   const local = url.startsWith("file:");
-  if (local) mkdirSync(dirname(localFilePath(url) ?? url.slice("file:".length)), { recursive: true });
+  const filePath = localFilePath(url);
+  if (local) mkdirSync(dirname(filePath ?? url.slice("file:".length)), { recursive: true });
   // The busy timeout rides out the brief lock another process on the file (a second node, a restart
   // racing a dying one) may hold. Given to the client, it holds for every connection of its pool: a
   // PRAGMA would reach only the connection that ran it, and the others would fail at once.
@@ -37,7 +38,7 @@ export async function openLibsql({ url, authToken, maxAttempts, recorderThread, 
 
   const db = drizzle(client);
   // A file on this machine only: `:memory:` is this connection's alone, and a server's writes are I/O.
-  const recordWriter = localFilePath(url) !== undefined && recorderThread !== undefined ? await createRowWriter(recorderThread, url, createCallRepo(db, client), log) : undefined;
+  const recordWriter = filePath !== undefined && recorderThread !== undefined ? await createRowWriter(recorderThread, filePath, createCallRepo(db, client), log) : undefined;
   return {
     changeLog: createChangeLogRepo(db),
     repos(changed) {

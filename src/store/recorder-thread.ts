@@ -12,13 +12,13 @@
  */
 import Database from "libsql";
 import { UPSERT } from "./calls.ts";
-import { BUSY_TIMEOUT_MS, FILE_PRAGMAS, localFilePath } from "./sqlite-file.ts";
+import { BUSY_TIMEOUT_MS, FILE_PRAGMAS } from "./sqlite-file.ts";
 
 /**
  * A write carries the rows as UPSERT's one parameter, the JSON text of their array (upsertParam):
  * one string is the cheapest message there is for the sending event loop.
  */
-export type ToThread = { kind: "open"; url: string } | { kind: "write"; seq: number; rows: string } | { kind: "close" };
+export type ToThread = { kind: "open"; path: string } | { kind: "write"; seq: number; rows: string } | { kind: "close" };
 export type FromThread = { kind: "ready" } | { kind: "open-failed"; message: string } | { kind: "done"; seq: number; error?: string } | { kind: "closed" };
 
 const port = globalThis as unknown as { onmessage: ((e: MessageEvent<ToThread>) => void) | null; postMessage(m: FromThread): void };
@@ -30,9 +30,8 @@ const handle = (m: ToThread): FromThread => {
   switch (m.kind) {
     case "open":
       try {
-        const path = localFilePath(m.url);
-        if (path === undefined) return { kind: "open-failed", message: `not a plain local file URL: ${m.url}` };
-        db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+        // The file as the store's client reads its URL (sqlite-file.ts localFilePath).
+        db = new Database(m.path, { timeout: BUSY_TIMEOUT_MS });
         for (const pragma of FILE_PRAGMAS) db.exec(pragma);
         upsert = db.prepare(UPSERT);
         return { kind: "ready" };

@@ -25,11 +25,11 @@ const row = (id: string, change: Partial<CallRow> = {}) => {
  * warned about. Both are closed after `run`.
  */
 async function withWriter(file: string, thread: string, run: (w: { store: Store; writer: RowWriter; seen: string[] }) => Promise<void>) {
-  const url = `file:${join(dir, file)}`;
-  const store = await openStore({ url, log: createLogger("silent") });
+  const path = join(dir, file);
+  const store = await openStore({ url: `file:${path}`, log: createLogger("silent") });
   const seen: string[] = [];
   const log = createLogger("silent");
-  const writer = await createRowWriter(thread, url, store.calls, { ...log, warn: (msg: string) => void seen.push(msg) });
+  const writer = await createRowWriter(thread, path, store.calls, { ...log, warn: (msg: string) => void seen.push(msg) });
   try {
     await run({ store, writer, seen });
   } finally {

@@ -25,11 +25,11 @@ type Settle = { resolve(): void; reject(err: Error): void };
 type RefWorker = Worker & { ref?(): void; unref?(): void };
 
 /**
- * Starts the writer thread (the module `threadUrl`) on the libSQL file `url`, or — logged — writes
+ * Starts the writer thread (the module `threadUrl`) on the SQLite file at `path`, or — logged — writes
  * through the in-process `repo` when it cannot start. Should the thread die later, its writes in
  * flight and every later one go to `repo`.
  */
-export async function createRowWriter(threadUrl: string, url: string, repo: Pick<CallRepo, "upsertMany">, log: Logger): Promise<RowWriter> {
+export async function createRowWriter(threadUrl: string, path: string, repo: Pick<CallRepo, "upsertMany">, log: Logger): Promise<RowWriter> {
   const inProcess: RowWriter = { upsertMany: (rows) => repo.upsertMany(rows), async close() {} };
   let worker: RefWorker;
   try {
@@ -84,7 +84,7 @@ export async function createRowWriter(threadUrl: string, url: string, repo: Pick
       onReady = undefined;
       resolve(ok);
     };
-    worker.postMessage({ kind: "open", url } satisfies ToThread);
+    worker.postMessage({ kind: "open", path } satisfies ToThread);
   });
   if (!started) {
     die();
