@@ -21,6 +21,8 @@ export interface CallRecorder {
   finished(id: string, outcome: LoggedOutcome): void;
   /** A call's record and log as buffered, not yet stored (or being stored); undefined otherwise. */
   peek(id: string): { call: Call; log: string } | undefined;
+  /** Every buffered call of one route, each as its newest row says, in no order. */
+  buffered(appName: string, path: string): Call[];
   /** Writes what is buffered now; resolves when it is stored. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -216,6 +218,19 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
       const call = running.get(id);
       if (call !== undefined) return asCall({ ...call.row, log: "" });
       return find(id);
+    },
+    buffered(appName, path) {
+      const byId = new Map<string, Call>();
+      // Oldest rows first, so a call's newer row replaces its older one; a running call has no
+      // finished row anywhere, and a call waiting for its log has finished.
+      for (const row of [...writing, ...ready, ...lateHeads]) {
+        const { call } = asCall(decodeRecordedRow(row));
+        if (call.appName === appName && call.path === path) byId.set(call.id, call);
+      }
+      for (const { row } of running.values()) {
+        if (row.appName === appName && row.path === path) byId.set(row.id, asCall({ ...row, log: "" }).call);
+      }
+      return [...byId.values()];
     },
     flush,
     async stop() {

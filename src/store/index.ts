@@ -6,10 +6,12 @@
  * @module
  */
 import type { Logger } from "../log.ts";
+import type { Call, Page } from "../model.ts";
 import type { AppRepo } from "./apps.ts";
 import type { CallQueueRepo } from "./call-queue.ts";
 import { createCallRecorder, type CallRecorder } from "./call-recorder.ts";
-import type { CallRepo } from "./calls.ts";
+import type { CallListQuery, CallRepo } from "./calls.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { type ChangeLogRepo, createChangeWatcher } from "./change-watch.ts";
 import { type ChangeFeed, createChangeFeed } from "./changes.ts";
 import type { NodeRepo } from "./heartbeat.ts";
@@ -108,17 +110,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const recorder = createCallRecorder(dialect.recordWriter ?? repos.calls, opts.log);
   // Read-your-writes on this node: a call's record is served from the recorder's buffer until the
-  // database has it, so it reads final the moment its answer was sent. A list too: a call whose
-  // running row is stored while its finished row is still buffered is listed as it is now.
+  // database has it, so it reads final the moment its answer was sent, and is listed so too.
   const calls: CallRepo = {
     ...repos.calls,
     get: async (id) => recorder.peek(id)?.call ?? repos.calls.get(id),
     log: async (id) => recorder.peek(id)?.log ?? repos.calls.log(id),
-    async list(appName, path, q) {
-      const page = await repos.calls.list(appName, path, q);
-      const items = page.items.map((c) => recorder.peek(c.id)?.call ?? c).filter((c) => q.status === undefined || c.status === q.status);
-      return { ...page, items };
-    },
+    list: async (appName, path, q) => withBuffered(await repos.calls.list(appName, path, q), recorder.buffered(appName, path), q),
   };
 
   return {
@@ -134,4 +131,28 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       await dialect.close();
     },
   };
+}
+
+/**
+ * A stored page of a route's calls with the recorder's buffered calls laid over it: a buffered row
+ * is newer than the stored one (a call listed running while its answer is already sent), and a call
+ * may not be stored at all yet. The stored page came with the status filter applied to stored rows,
+ * so a call whose buffered status no longer matches drops out (the page may then be short; the
+ * cursor still goes on). Paging stays by id, newest first.
+ */
+function withBuffered(page: Page<Call>, buffered: Call[], q: CallListQuery): Page<Call> {
+  if (buffered.length === 0) return page;
+  const before = decodeCursor(q.cursor);
+  const byId = new Map(page.items.map((c) => [c.id, c]));
+  // Below the page's last stored call only if the stored list ends there: otherwise the calls
+  // between belong to the next page, and come with it.
+  const floor = page.nextCursor === null ? undefined : page.items.at(-1)?.id;
+  for (const c of buffered) {
+    if ((before === undefined || c.id < before) && (floor === undefined || c.id > floor || byId.has(c.id))) byId.set(c.id, c);
+  }
+  const merged = [...byId.values()].filter((c) => q.status === undefined || c.status === q.status).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const items = merged.slice(0, q.perPage);
+  const more = page.nextCursor !== null || merged.length > q.perPage;
+  const last = items.at(-1) ?? page.items.at(-1);
+  return { items, nextCursor: more && last ? encodeCursor(last.id) : null };
 }

@@ -255,8 +255,32 @@ export function storeContract(name: string, makeStore: () => Promise<Store>) {
 
         expect((await store.calls.list("a", "/live", { perPage: 30 })).items.map((c) => [c.id, c.status])).toEqual([[id, "success"]]);
         expect((await store.calls.list("a", "/live", { perPage: 30, status: "running" })).items).toEqual([]);
+        expect((await store.calls.list("a", "/live", { perPage: 30, status: "success" })).items.map((c) => c.id)).toEqual([id]);
         await store.recorder.flush();
         expect((await store.calls.list("a", "/live", { perPage: 30, status: "success" })).items.map((c) => c.id)).toEqual([id]);
+      });
+
+      it("lists calls not stored yet among stored ones, newest first, every call once across pages", async () => {
+        const ids: string[] = [];
+        const record = (status: "running" | "success") => {
+          const id = Bun.randomUUIDv7();
+          ids.push(id);
+          const now = new Date();
+          store.recorder.started({ id, appName: "a", path: "/mixed", createdAt: now, startedAt: now });
+          if (status === "success") store.recorder.finished(id, { status, startedAt: now, completedAt: new Date(), error: null, log: "" });
+        };
+        for (let i = 0; i < 3; i++) record("success");
+        await store.recorder.flush();
+        // buffered only: two finished and one still running, all newer than the stored three
+        record("success");
+        record("running");
+        record("success");
+
+        const listed = await walk((cursor) => store.calls.list("a", "/mixed", { perPage: 2, cursor }), 2, (c) => c.id);
+        expect(listed).toEqual(ids.slice().reverse());
+        const running = await store.calls.list("a", "/mixed", { perPage: 30, status: "running" });
+        expect(running.items.map((c) => c.id)).toEqual([ids[4]!]);
+        expect((await store.calls.list("a", "/other", { perPage: 30 })).items).toEqual([]);
       });
     });
   });
