@@ -223,7 +223,8 @@ export function createCallRecorder(repo: Pick<CallRepo, "upsertMany">, log: Logg
       const byId = new Map<string, Call>();
       // Oldest rows first, so a call's newer row replaces its older one; a running call has no
       // finished row anywhere, and a call waiting for its log has finished.
-      for (const row of [...writing, ...ready, ...lateHeads]) {
+      // A late call's head is a row without its log; the list has no use for the log.
+      for (const row of [...writing, ...ready, ...lateHeads.map((head) => withLog(head, ""))]) {
         const { call } = asCall(decodeRecordedRow(row));
         if (call.appName === appName && call.path === path) byId.set(call.id, call);
       }

@@ -262,19 +262,22 @@ export function storeContract(name: string, makeStore: () => Promise<Store>) {
 
       it("lists calls not stored yet among stored ones, newest first, every call once across pages", async () => {
         const ids: string[] = [];
-        const record = (status: "running" | "success") => {
+        // "late": finished, its log still open to the function's trailing stderr
+        const record = (status: "running" | "success" | "late") => {
           const id = Bun.randomUUIDv7();
           ids.push(id);
           const now = new Date();
           store.recorder.started({ id, appName: "a", path: "/mixed", createdAt: now, startedAt: now });
-          if (status === "success") store.recorder.finished(id, { status, startedAt: now, completedAt: new Date(), error: null, log: "" });
+          if (status === "running") return;
+          const log = status === "late" ? { text: () => "still coming\n", complete: false } : "";
+          store.recorder.finished(id, { status: "success", startedAt: now, completedAt: new Date(), error: null, log });
         };
         for (let i = 0; i < 3; i++) record("success");
         await store.recorder.flush();
-        // buffered only: two finished and one still running, all newer than the stored three
+        // buffered only, all newer than the stored three: finished, running, finished waiting for its log
         record("success");
         record("running");
-        record("success");
+        record("late");
 
         const listed = await walk((cursor) => store.calls.list("a", "/mixed", { perPage: 2, cursor }), 2, (c) => c.id);
         expect(listed).toEqual(ids.slice().reverse());
