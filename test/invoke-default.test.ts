@@ -100,6 +100,17 @@ describe("default format: one container per call", () => {
     expect(errors.body.calls).toEqual([]);
   });
 
+  it("keeps a log with NUL bytes in it whole, before and after it is stored, each NUL as U+FFFD", async () => {
+    const r = await invoke(s, "cold", "/log", { body: "before\0after\n" });
+    expect(r.status).toBe(200);
+    const id = r.headers.get("fn-call-id")!;
+    const log = () => s.fetch(`/v1/calls/${id}/log`, { headers: { accept: "text/plain" } }).then((x) => x.text());
+    expect(await log()).toBe("before\uFFFDafter\n");
+    // the recorder writes every 50 ms: by now this is the database's copy
+    await Bun.sleep(500);
+    expect(await log()).toBe("before\uFFFDafter\n");
+  });
+
   it("shows the caller its call's final record and log the moment the answer is back (read-your-writes)", async () => {
     for (let i = 0; i < 5; i++) {
       const r = await invoke(s, "cold", "/log", { body: `right away ${i}\n` });

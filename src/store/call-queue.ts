@@ -11,6 +11,7 @@ import { and, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { Busy } from "../errors.ts";
 import type { CallOutcome, CallRequest } from "../model.ts";
+import { storableText } from "./calls.ts";
 import { calls, queueDepth } from "./schema.ts";
 
 /** A call to store in `queued`, with all a worker needs to replay it. */
@@ -131,8 +132,8 @@ export function finishedColumns(o: CallOutcome) {
     status: o.status,
     startedAt: o.startedAt === null ? undefined : o.startedAt,
     completedAt: o.completedAt,
-    error: o.error,
-    log: o.log,
+    error: o.error === null ? null : storableText(o.error),
+    log: storableText(o.log),
     output: o.output ? Buffer.from(o.output) : null,
     leaseOwner: null,
     leaseUntil: null,

@@ -165,14 +165,21 @@ export function recordedHead(row: Omit<CallRow, "log">): string {
 }
 
 export function withLog(head: string, log: string): RecordedRow {
-  return `${head},${JSON.stringify(log.toWellFormed())}]`;
+  return `${head},${JSON.stringify(storableText(log))}]`;
 }
 
+const wellFormed = (v: unknown) => (typeof v === "string" ? storableText(v) : v);
+
 /**
- * JSON writes a lone surrogate as an escape that SQLite stores as bytes that are not UTF-8; bound
- * as a parameter it became U+FFFD, and so it does here.
+ * Text as every store can keep it and give back whole: each NUL and each lone surrogate becomes
+ * U+FFFD. PostgreSQL refuses NUL in text (the whole write fails, and with it every call in the
+ * batch), and libSQL reads text only up to it, though SQLite stores it. A lone surrogate written as
+ * JSON became bytes that are not UTF-8 in SQLite; bound as a parameter it became U+FFFD already.
  */
-const wellFormed = (v: unknown) => (typeof v === "string" ? v.toWellFormed() : v);
+export function storableText(text: string): string {
+  const wellFormed = text.toWellFormed();
+  return wellFormed.includes("\0") ? wellFormed.replaceAll("\0", "\uFFFD") : wellFormed;
+}
 
 /** A recorded row as the row it stands for (PostgreSQL's upsert, the recorder's reads). */
 export function decodeRecordedRow(row: RecordedRow): CallRow & { id: string } {

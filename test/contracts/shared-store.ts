@@ -269,6 +269,16 @@ export function sharedStoreContract(name: string, makeDb: () => Promise<SharedDb
         expect((await w.store.calls.get(c.id)).status).toBe("success");
       });
 
+      it("records a log and an error with NUL in them whole, each NUL as U+FFFD (no database's text holds NUL)", async () => {
+        const c = newCall();
+        await q.enqueue(c, calls(10));
+        await q.claim("w", 1000);
+        const failed: CallOutcome = { status: "error", startedAt: null, completedAt: new Date(1_000_300), error: "bad\0exit", log: "before\0after\n", output: null };
+        expect(await q.complete(c.id, "w", failed)).toBe(true);
+        expect(await w.store.calls.log(c.id)).toBe("before\uFFFDafter\n");
+        expect((await w.store.calls.get(c.id)).error).toBe("bad\uFFFDexit");
+      });
+
       it("puts a released call back in the queue as if the claim had not happened: its attempt is not counted", async () => {
         const c = newCall();
         await q.enqueue(c, calls(10));

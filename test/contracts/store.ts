@@ -246,6 +246,17 @@ export function storeContract(name: string, makeStore: () => Promise<Store>) {
         expect((await store.calls.list("a", "/other", { perPage: 30 })).items).toEqual([]);
       });
 
+      it("keeps a log and an error with NUL in them whole, each NUL as U+FFFD (no database's text holds NUL)", async () => {
+        const id = Bun.randomUUIDv7();
+        const now = new Date();
+        store.recorder.started({ id, appName: "a", path: "/nul", createdAt: now, startedAt: now });
+        store.recorder.finished(id, { status: "error", startedAt: now, completedAt: new Date(), error: "bad\0exit", log: "before\0after\n" });
+        expect(store.recorder.peek(id)).toMatchObject({ call: { error: "bad\uFFFDexit" }, log: "before\uFFFDafter\n" });
+        await store.recorder.flush();
+        expect(await store.calls.log(id)).toBe("before\uFFFDafter\n");
+        expect((await store.calls.get(id)).error).toBe("bad\uFFFDexit");
+      });
+
       it("lists a call as it is now while its running row is stored and its finished row is not yet", async () => {
         const id = Bun.randomUUIDv7();
         const now = new Date();
