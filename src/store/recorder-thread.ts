@@ -10,6 +10,7 @@
  * 2-core machine this thread's CPU is taken from the hot calls' tail (bench/README.md "Issue 10").
  * @module
  */
+import { setPriority } from "node:os";
 import Database from "libsql";
 import { UPSERT } from "./calls.ts";
 import { BUSY_TIMEOUT_MS, FILE_PRAGMAS } from "./sqlite-file.ts";
@@ -22,6 +23,21 @@ export type ToThread = { kind: "open"; path: string } | { kind: "write"; seq: nu
 export type FromThread = { kind: "ready" } | { kind: "open-failed"; message: string } | { kind: "done"; seq: number; error?: string } | { kind: "closed" };
 
 const port = globalThis as unknown as { onmessage: ((e: MessageEvent<ToThread>) => void) | null; postMessage(m: FromThread): void };
+
+/**
+ * This thread's niceness. On Linux a thread has its own, and setting it here leaves the event loop's
+ * at what it was. The writes are never urgent, while a serving thread that wakes on the core this
+ * one holds waits its turn, on a 2-core machine for milliseconds: that was a good part of the hot
+ * calls' tail (bench/README.md "Issue 10", item 9). At 5 this thread still gets about a quarter of
+ * a core against a busy event loop, several times what it needs at the highest call rates, so the
+ * rows never pile up.
+ */
+const NICENESS = 5;
+try {
+  setPriority(NICENESS);
+} catch {
+  // A runtime that cannot set it writes at the process's priority: slower in the tail, not wrong.
+}
 
 let db: Database.Database | undefined;
 let upsert: Database.Statement | undefined;
