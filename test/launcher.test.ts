@@ -525,16 +525,44 @@ describe("clean-up", () => {
 
   it("removeLeftovers removes this node's containers of other instances, not its own", async () => {
     const otherId = crypto.randomUUID();
-    const other = createLauncher({ engine: createEngine({ dockerHost: DOCKER, nodeId: node, instanceId: otherId, log }), ...config, log, instanceId: otherId });
+    // Made by a process that no longer runs: a mark of another boot of the machine.
+    const dead = "00000000-0000-0000-0000-000000000000:1:1";
+    const other = createLauncher({ engine: createEngine({ dockerHost: DOCKER, nodeId: node, instanceId: otherId, log, owner: dead }), ...config, log, instanceId: otherId });
     const theirs = await other.startHot(app, route({ format: "http", image: IMAGES.echo }), deadline());
     const ours: HotContainer = await launcher.startHot(app, route({ format: "http", image: IMAGES.echo }), deadline());
     try {
+      expect(inspect(theirs.id).Config.Labels["hotfn.owner"]).toBe(dead);
       expect(await launcher.removeLeftovers()).toBe(1);
       expect(await gone(theirs.id)).toBe(true);
       expect(inspect(ours.id).State.Running).toBe(true);
     } finally {
       await ours.destroy();
       await theirs.destroy();
+    }
+  });
+
+  it("removeLeftovers leaves alone the containers and sockets of another instance whose process runs", async () => {
+    const tmpDir = mkdtempSync(join(tmpdir(), "hotfn-iofs-live-"));
+    const liveNode = `${node}-live`;
+    const otherId = crypto.randomUUID();
+    // This test's own process made them: its mark is one of a process that runs.
+    const other = createLauncher({ engine: createEngine({ dockerHost: DOCKER, nodeId: liveNode, instanceId: otherId, log }), ...config, nodeId: liveNode, log, instanceId: otherId, tmpDir });
+    const mine = createLauncher({ engine: createEngine({ dockerHost: DOCKER, nodeId: liveNode, instanceId, log }), ...config, nodeId: liveNode, log, instanceId, tmpDir });
+    try {
+      const r = route({ format: "http-stream", image: IMAGES.echo });
+      const theirs = await other.startHot(app, r, deadline());
+      expect(inspect(theirs.id).Config.Labels["hotfn.owner"]).toMatch(/^[0-9a-f-]+:\d+:\d+$/);
+      expect(await mine.removeLeftovers()).toBe(0);
+      expect(inspect(theirs.id).State.Running).toBe(true);
+      // its socket directory is still there: the call goes through
+      const answer = await theirs.call(invocation(r, "still here"), createLogBuffer(1024), callDeadline());
+      expect(text(answer.body)).toBe("still here");
+      await theirs.destroy();
+    } finally {
+      await other.removeAll();
+      await mine.removeAll();
+      await removeLeftovers(liveNode);
+      rmSync(tmpDir, { recursive: true, force: true });
     }
   });
 });

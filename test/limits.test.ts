@@ -120,6 +120,36 @@ describe("start-up", () => {
     }
   });
 
+  it("leaves alone the containers of another live process of the same node name with a database of its own", async () => {
+    const node = `test-twin-${crypto.randomUUID().slice(0, 6)}`;
+    const servers: TestServer[] = [];
+    try {
+      const first = await startServer({ env: { HOTFN_NODE: node } });
+      servers.push(first);
+      await createRoute(first, "twin", "/f", { image: img("echo"), format: "http-stream" });
+      expect((await invoke(first, "twin", "/f", { body: "one" })).text).toBe("one");
+      const before = containersOf(node);
+      expect(before.length).toBe(1);
+
+      const second = await startServer({ env: { HOTFN_NODE: node } });
+      servers.push(second);
+      expect(second.logs()).toContain(`another hotfn process on this machine runs as node ${node}`);
+      expect(containersOf(node)).toEqual(before);
+      // the first one's hot container still answers, over the socket the second did not remove
+      expect((await invoke(first, "twin", "/f", { body: "two" })).text).toBe("two");
+      expect(containersOf(node)).toEqual(before);
+
+      // killed, the first one leaves its container behind; the next start of the node removes it
+      await first.kill();
+      expect(containersOf(node)).toEqual(before);
+      const third = await startServer({ env: { HOTFN_NODE: node } });
+      servers.push(third);
+      expect(containersOf(node)).toEqual([]);
+    } finally {
+      for (const s of servers.reverse()) await s.stop();
+    }
+  });
+
   it("serves its API without a Docker engine, and answers calls with 503", async () => {
     const other = await startServer({ env: { DOCKER_HOST: "unix:///tmp/hotfn-no-docker.sock" } });
     try {

@@ -14,6 +14,7 @@ import { engineMessage, engineStatus, HolderGone, isNotFound, toEngineError } fr
 import { createHolders } from "./holders.ts";
 import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
+import { markedProcessRuns, thisProcessMark } from "./owner.ts";
 import { createRemovalRetry } from "./removals.ts";
 
 export type { ContainerIO };
@@ -72,8 +73,12 @@ export interface Engine {
    * when the engine does not answer, the removal is tried again in the background until it does.
    */
   remove(id: string): Promise<void>;
-  /** Start-up reconcile: removes containers of `nodeId` left by other instances; returns how many. */
-  removeLeftovers(nodeId: string, instanceId: string): Promise<number>;
+  /**
+   * Start-up reconcile: removes the containers of `nodeId` that other instances left, and returns
+   * how many; `running` names the other instances whose process still runs on this machine (a
+   * second hotfn with a database of its own), whose containers are left alone.
+   */
+  removeLeftovers(nodeId: string, instanceId: string): Promise<{ removed: number; running: string[] }>;
   /**
    * Shutdown: removes every container of `instanceId` and returns how many, looking again until none
    * is listed (a start that was in flight may create one after the first look, and a removal Docker
@@ -133,6 +138,8 @@ export interface EngineOptions {
   netnsSpare?: number;
   /** for tests: a fake or instrumented Docker API instead of dockerode */
   api?: DockerApi;
+  /** for tests: the mark stamped as hotfn.owner instead of this process's (owner.ts) */
+  owner?: string;
 }
 
 /**
@@ -147,6 +154,9 @@ const holderAtFault = (err: unknown): boolean => {
 /** Builds the Engine over dockerode (or `options.api`). Does not contact the engine until first use. */
 export function createEngine(options: EngineOptions): Engine {
   const { dockerHost, nodeId, instanceId, log } = options;
+  const owner = options.owner ?? thisProcessMark();
+  /** the labels that say whose a container is, on every container hotfn makes */
+  const ours: Record<string, string> = { [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId, ...(owner === undefined ? {} : { [LABEL.owner]: owner }) };
   const api: DockerApi = options.api ?? new Docker(dockerOptions(dockerHost));
   const pidsLimit = options.pidsLimit ?? 256;
   const nofile = options.nofile ?? 1024;
@@ -158,7 +168,7 @@ export function createEngine(options: EngineOptions): Engine {
   let starting = 0;
   const holders = createHolders({
     api,
-    labels: { [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId },
+    labels: ours,
     spare: options.netnsSpare ?? 0,
     log,
     engineBusy: () => starting > 0,
@@ -186,7 +196,7 @@ export function createEngine(options: EngineOptions): Engine {
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     // Unset keeps the image's own USER, which runAs only allows when it is not root.
     ...runAs(spec.user, image.user),
-    Labels: { ...spec.labels, [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId },
+    Labels: { ...spec.labels, ...ours },
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
@@ -353,8 +363,14 @@ export function createEngine(options: EngineOptions): Engine {
     remove: removeQuietly,
 
     async removeLeftovers(node, instance) {
-      const found = await list({ [LABEL.node]: node });
-      return removeAll(found.filter((c) => c.labels[LABEL.instance] !== instance).map((c) => c.id));
+      const others = (await list({ [LABEL.node]: node })).filter((c) => c.labels[LABEL.instance] !== instance);
+      const running = new Set<string>();
+      const left: string[] = [];
+      for (const c of others) {
+        if (markedProcessRuns(c.labels[LABEL.owner])) running.add(c.labels[LABEL.instance] ?? "");
+        else left.push(c.id);
+      }
+      return { removed: await removeAll(left), running: [...running] };
     },
 
     async removeAllOf(instance, withinMs = 10_000) {

@@ -11,6 +11,8 @@ export const LABEL = {
   node: "hotfn.node",
   /** the process lifetime (instance id) that created it; a restart makes the old ones leftovers */
   instance: "hotfn.instance",
+  /** the process that created it (owner.ts): a start-up leaves a running one's containers alone */
+  owner: "hotfn.owner",
   app: "hotfn.app",
   route: "hotfn.route",
   /** the call id, for `default`-format containers (one call each) */

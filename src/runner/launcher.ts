@@ -43,7 +43,10 @@ export interface LauncherOptions {
 }
 
 export interface HotfnLauncher extends Launcher {
-  /** Start-up reconcile: removes this node's containers and socket dirs left by other instances. */
+  /**
+   * Start-up reconcile: removes this node's containers and socket dirs left by other instances
+   * (not those of one whose process still runs on this machine); returns how many containers.
+   */
   removeLeftovers(): Promise<number>;
   /** Shutdown: removes every container and socket dir of this instance. */
   removeAll(): Promise<number>;
@@ -90,10 +93,14 @@ export function createLauncher(opts: LauncherOptions): HotfnLauncher {
     },
 
     async removeLeftovers() {
-      const removed = await engine.removeLeftovers(opts.nodeId, instanceId);
+      const { removed, running } = await engine.removeLeftovers(opts.nodeId, instanceId);
+      if (running.length > 0) {
+        log.warn(`another hotfn process on this machine runs as node ${opts.nodeId} (HOTFN_NODE), with a database of its own: its containers are left alone; give each process a node name of its own`, { instances: running });
+      }
       // No directory yet is the usual case (a first start on this machine); nothing to remove then.
+      const keep = new Set([instanceDir, ...running.map(socketDirName)]);
       const dirs = await readdir(nodeDir).catch(() => [] as string[]);
-      await Promise.all(dirs.filter((d) => d !== instanceDir).map((d) => rm(join(nodeDir, d), { recursive: true, force: true })));
+      await Promise.all(dirs.filter((d) => !keep.has(d)).map((d) => rm(join(nodeDir, d), { recursive: true, force: true })));
       if (removed > 0) log.info("removed leftover containers", { count: removed });
       return removed;
     },
