@@ -126,6 +126,16 @@ const claimedColumns = {
 /** The columns that put a call back in the queue. */
 export const REQUEUED = { status: "queued", leaseOwner: null, leaseUntil: null, startedAt: null } as const;
 
+/**
+ * A call's request as both stores can keep it (storableText): a path parameter is decoded, so it can
+ * carry NUL, which PostgreSQL's jsonb refuses. The function would not have seen the NUL anyway: its
+ * headers and env cannot carry one (runner/contract.ts, clean).
+ */
+export function storableRequest(r: CallRequest): CallRequest {
+  const each = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [storableText(k), storableText(v)]));
+  return { method: storableText(r.method), url: storableText(r.url), headers: each(r.headers), params: each(r.params) };
+}
+
 /** The columns that record a finished call: its outcome, no lease, and no request (never replayed). */
 export function finishedColumns(o: CallOutcome) {
   return {
@@ -213,7 +223,7 @@ export function createCallQueueRepo(db: LibSQLDatabase, opts: CallQueueOptions =
       const result = await db.run(sql`
         INSERT INTO ${calls} (id, app_name, path, status, created_at, attempts, log, request, payload)
         SELECT ${call.id}, ${call.appName}, ${call.path}, 'queued', ${call.createdAt.getTime()}, 0, '',
-               ${JSON.stringify(call.request)}, ${Buffer.from(call.payload)}
+               ${JSON.stringify(storableRequest(call.request))}, ${Buffer.from(call.payload)}
         WHERE (SELECT ${queueDepth.queued} < ${bounds.calls} AND ${queueDepth.queuedBytes} + ${size} <= ${bounds.bytes}
                FROM ${queueDepth} WHERE ${queueDepth.id} = 1)`);
       if (result.rowsAffected === 0) {

@@ -269,6 +269,14 @@ export function sharedStoreContract(name: string, makeDb: () => Promise<SharedDb
         expect((await w.store.calls.get(c.id)).status).toBe("success");
       });
 
+      it("stores a call whose request carries NUL (a decoded path parameter), each NUL as U+FFFD", async () => {
+        const c = newCall({ request: { method: "POST", url: "http://x/r/app/hello/%00", headers: { "x-a": "b" }, params: { id: "a\0b" } } });
+        await q.enqueue(c, calls(10));
+        const claimed = await q.claim("w", 1000);
+        expect(claimed?.request.params).toEqual({ id: "a\uFFFDb" });
+        expect(claimed?.request.url).toBe("http://x/r/app/hello/%00");
+      });
+
       it("records a log and an error with NUL in them whole, each NUL as U+FFFD (no database's text holds NUL)", async () => {
         const c = newCall();
         await q.enqueue(c, calls(10));

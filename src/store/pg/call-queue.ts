@@ -19,7 +19,7 @@ import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import { Busy } from "../../errors.ts";
 import type { CallOutcome } from "../../model.ts";
-import { type CallQueueOptions, type CallQueueRepo, type ClaimedCall, finishedColumns, gaveUpError, type Held, REQUEUED, toClaimedCall } from "../call-queue.ts";
+import { type CallQueueOptions, type CallQueueRepo, type ClaimedCall, finishedColumns, gaveUpError, type Held, REQUEUED, storableRequest, toClaimedCall } from "../call-queue.ts";
 import { affected } from "./result.ts";
 import { calls, queueDepth } from "./schema.ts";
 
@@ -114,7 +114,7 @@ export function createPgCallQueueRepo(db: BunSQLDatabase, opts: CallQueueOptions
           FOR UPDATE)
         INSERT INTO ${calls} (id, app_name, path, status, created_at, attempts, log, request, payload)
         SELECT ${call.id}, ${call.appName}, ${call.path}, 'queued', ${call.createdAt.getTime()}::bigint, 0, '',
-               ${call.request}::jsonb, ${Buffer.from(call.payload)}::bytea
+               ${storableRequest(call.request)}::jsonb, ${Buffer.from(call.payload)}::bytea
         FROM room`);
       if (affected(result) === 0) {
         const [depth] = await db.select().from(queueDepth).where(eq(queueDepth.id, 1)).limit(1);
