@@ -14,7 +14,7 @@ import { engineMessage, engineStatus, HolderGone, isNotFound, toEngineError } fr
 import { createHolders } from "./holders.ts";
 import { createImageResolver, type ImageFacts, type PullPolicy } from "./images.ts";
 import { LABEL } from "./labels.ts";
-import { markedProcessRuns, thisProcessMark } from "./owner.ts";
+import { processMark, runningMarks } from "./owner.ts";
 import { createRemovalRetry } from "./removals.ts";
 
 export type { ContainerIO };
@@ -154,9 +154,14 @@ const holderAtFault = (err: unknown): boolean => {
 /** Builds the Engine over dockerode (or `options.api`). Does not contact the engine until first use. */
 export function createEngine(options: EngineOptions): Engine {
   const { dockerHost, nodeId, instanceId, log } = options;
-  const owner = options.owner ?? thisProcessMark();
+  const owner = options.owner ?? processMark();
   /** the labels that say whose a container is, on every container hotfn makes */
-  const ours: Record<string, string> = { [LABEL.hotfn]: "1", [LABEL.node]: nodeId, [LABEL.instance]: instanceId, ...(owner === undefined ? {} : { [LABEL.owner]: owner }) };
+  const ours: Record<string, string> = {
+    [LABEL.hotfn]: "1",
+    [LABEL.node]: nodeId,
+    [LABEL.instance]: instanceId,
+    ...(owner === undefined ? {} : { [LABEL.owner]: owner }),
+  };
   const api: DockerApi = options.api ?? new Docker(dockerOptions(dockerHost));
   const pidsLimit = options.pidsLimit ?? 256;
   const nofile = options.nofile ?? 1024;
@@ -364,13 +369,10 @@ export function createEngine(options: EngineOptions): Engine {
 
     async removeLeftovers(node, instance) {
       const others = (await list({ [LABEL.node]: node })).filter((c) => c.labels[LABEL.instance] !== instance);
-      const running = new Set<string>();
-      const left: string[] = [];
-      for (const c of others) {
-        if (markedProcessRuns(c.labels[LABEL.owner])) running.add(c.labels[LABEL.instance] ?? "");
-        else left.push(c.id);
-      }
-      return { removed: await removeAll(left), running: [...running] };
+      const live = runningMarks(others.map((c) => c.labels[LABEL.owner]));
+      const isLive = (c: ContainerSummary) => live.has(c.labels[LABEL.owner] ?? "");
+      const running = new Set(others.filter(isLive).flatMap((c) => c.labels[LABEL.instance] ?? []));
+      return { removed: await removeAll(others.filter((c) => !isLive(c)).map((c) => c.id)), running: [...running] };
     },
 
     async removeAllOf(instance, withinMs = 10_000) {

@@ -13,18 +13,26 @@
  */
 import { readFileSync } from "node:fs";
 
-/** This process's mark, or undefined where the machine has no /proc. */
-export function thisProcessMark(): string | undefined {
+/** The mark of process `pid` (this one by default), or undefined where it cannot be read (no /proc). */
+export function processMark(pid: number = process.pid): string | undefined {
   const boot = bootId();
-  const started = startTime("self");
-  return boot === undefined || started === undefined ? undefined : `${boot}:${process.pid}:${started}`;
+  const started = startTime(pid);
+  return boot === undefined || started === undefined ? undefined : `${boot}:${pid}:${started}`;
 }
 
-/** True only when `mark` names a process that runs now on this machine. */
-export function markedProcessRuns(mark: string | undefined): boolean {
-  const m = /^([0-9a-f-]+):(\d+):(\d+)$/.exec(mark ?? "");
-  if (!m || m[1] !== bootId()) return false;
-  return startTime(m[2]!) === m[3];
+/**
+ * Which of `marks` name a process that runs now on this machine. Reads the boot id once, then one
+ * /proc entry per mark that has this boot's.
+ */
+export function runningMarks(marks: Iterable<string | undefined>): Set<string> {
+  const boot = bootId();
+  const running = new Set<string>();
+  if (boot === undefined) return running;
+  for (const mark of marks) {
+    const m = /^([0-9a-f-]+):(\d+):(\d+)$/.exec(mark ?? "");
+    if (m && m[1] === boot && startTime(Number(m[2])) === m[3]) running.add(mark!);
+  }
+  return running;
 }
 
 function bootId(): string | undefined {
@@ -32,7 +40,7 @@ function bootId(): string | undefined {
 }
 
 /** Field 22 of /proc/PID/stat: clock ticks from boot to the process's start. */
-function startTime(pid: string): string | undefined {
+function startTime(pid: number): string | undefined {
   const stat = read(`/proc/${pid}/stat`);
   // The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
   const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
