@@ -101,14 +101,24 @@ describe("default format: one container per call", () => {
   });
 
   it("keeps a log with NUL bytes in it whole, before and after it is stored, each NUL as U+FFFD", async () => {
-    const r = await invoke(s, "cold", "/log", { body: "before\0after\n" });
-    expect(r.status).toBe(200);
-    const id = r.headers.get("fn-call-id")!;
-    const log = () => s.fetch(`/v1/calls/${id}/log`, { headers: { accept: "text/plain" } }).then((x) => x.text());
-    expect(await log()).toBe("before\uFFFDafter\n");
-    // the recorder writes every 50 ms: by now this is the database's copy
-    await Bun.sleep(500);
-    expect(await log()).toBe("before\uFFFDafter\n");
+    const first = await startServer();
+    let again: TestServer | undefined;
+    try {
+      await createRoute(first, "nul", "/log", { image: img("log") });
+      const r = await invoke(first, "nul", "/log", { body: "before\0after\n" });
+      expect(r.status).toBe(200);
+      const id = r.headers.get("fn-call-id")!;
+      const log = (srv: TestServer) => srv.fetch(`/v1/calls/${id}/log`, { headers: { accept: "text/plain" } }).then((x) => x.text());
+      // as the recorder holds it
+      expect(await log(first)).toBe("before\uFFFDafter\n");
+      // as the database gives it back: a clean stop writes every record, and a new process reads them
+      expect(await first.stop({ keepDir: true })).toBe(0);
+      again = await startServer({ dir: first.dir });
+      expect(await log(again)).toBe("before\uFFFDafter\n");
+    } finally {
+      await again?.stop();
+      await first.stop().catch(() => 0);
+    }
   });
 
   it("shows the caller its call's final record and log the moment the answer is back (read-your-writes)", async () => {

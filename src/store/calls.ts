@@ -159,7 +159,7 @@ export function recordedHead(row: Omit<CallRow, "log">): string {
     // A value the row lacks takes the column's default, as an insert that omits the column would.
     const v = row[key] ?? column.default ?? null;
     const driver = v === null ? null : column.mapToDriverValue(v as never);
-    values.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : wellFormed(driver));
+    values.push(isBlob(key) && driver !== null ? Buffer.from(driver as Uint8Array).toString("hex") : storable(driver));
   }
   return JSON.stringify(values).slice(0, -1);
 }
@@ -168,7 +168,7 @@ export function withLog(head: string, log: string): RecordedRow {
   return `${head},${JSON.stringify(storableText(log))}]`;
 }
 
-const wellFormed = (v: unknown) => (typeof v === "string" ? storableText(v) : v);
+const storable = (v: unknown) => (typeof v === "string" ? storableText(v) : v);
 
 /**
  * Text as every store can keep it and give back whole: each NUL and each lone surrogate becomes
@@ -177,8 +177,8 @@ const wellFormed = (v: unknown) => (typeof v === "string" ? storableText(v) : v)
  * JSON became bytes that are not UTF-8 in SQLite; bound as a parameter it became U+FFFD already.
  */
 export function storableText(text: string): string {
-  const wellFormed = text.toWellFormed();
-  return wellFormed.includes("\0") ? wellFormed.replaceAll("\0", "\uFFFD") : wellFormed;
+  const formed = text.toWellFormed();
+  return formed.includes("\0") ? formed.replaceAll("\0", "\uFFFD") : formed;
 }
 
 /** A recorded row as the row it stands for (PostgreSQL's upsert, the recorder's reads). */
