@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { hostname, totalmem } from "node:os";
+import { availableParallelism, hostname, totalmem } from "node:os";
 import * as v from "valibot";
 import pkg from "../package.json" with { type: "json" };
 import { runtime } from "./runtime/index.ts";
@@ -15,6 +15,8 @@ const MiB = 1024 * 1024;
 /** Memory kept back for the OS, Docker and hotfn itself when HOTFN_MAX_MEMORY is not set. */
 const MEMORY_MARGIN_MIB = 1024;
 export const MACHINE_MEMORY_MIB = Math.floor(totalmem() / MiB);
+/** The most container starts in flight by default, however many cores (the default before it followed them). */
+const MAX_DEFAULT_STARTS = 4;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max));
@@ -171,7 +173,16 @@ export const SETTINGS = {
     default: "4",
     schema: int(0, 256),
   },
-  maxConcurrentStarts: { env: "HOTFN_MAX_CONCURRENT_STARTS", flag: "--max-concurrent-starts", help: "container starts in flight at once, across all functions (each function gets a fair share while others wait)", default: "4", schema: int(1, 1000) },
+  maxConcurrentStarts: {
+    env: "HOTFN_MAX_CONCURRENT_STARTS",
+    flag: "--max-concurrent-starts",
+    help: "container starts in flight at once, across all functions (each function gets a fair share while others wait)",
+    // A start is CPU work (runc, the shim, the function's own boot): past one per core, starts only
+    // slow each other, and the first container of a burst comes later (bench/README.md, Issue 10).
+    default: String(Math.min(MAX_DEFAULT_STARTS, availableParallelism())),
+    defaultDoc: `the machine's cores, at most ${MAX_DEFAULT_STARTS}`,
+    schema: int(1, 1000),
+  },
   readyTimeoutMs: { env: "HOTFN_READY_TIMEOUT", flag: "--ready-timeout", help: "ms a started http-stream container may take to open its socket before it is removed (504)", default: "10000", schema: int(100) },
   maxQueueWaitMs: { env: "HOTFN_MAX_QUEUE_WAIT", flag: "--max-queue-wait", help: "ms a call may queue for a hot container before one is launched", default: "1000", schema: int(0) },
   scaling: { env: "HOTFN_SCALING", flag: "--scaling", help: "adaptive, or naive (as the original server: a new container whenever none is idle, no bound on starts in flight)", default: "adaptive", schema: v.picklist(["adaptive", "naive"]) },

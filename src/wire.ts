@@ -43,7 +43,7 @@ export interface TimelineEvent {
   /** ms since the epoch */
   t: number;
   kind: "launch" | "start_failed" | "gone";
-  /** the policy's rule for a launch; no_room or failed for a failed start; why a container went */
+  /** the policy's rule for a launch; no_room, withdrawn or failed for a start that gave no container; why a container went */
   reason: string;
 }
 

@@ -9,8 +9,7 @@ import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";
 import Histogram from "prom-client/lib/histogram.js";
 import Registry from "prom-client/lib/registry.js";
-import { Busy } from "../errors.ts";
-import type { GoneReason, PoolStats } from "../runner/pool.ts";
+import { type GoneReason, type PoolStats, startFailureReason } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
 import { processMemory } from "./memory.ts";
 
@@ -115,7 +114,7 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
   const coldStarts = new Histogram({ name: "hotfn_cold_start_seconds", help: "Time from admission to a ready container", labelNames: fnLabels, buckets: SECONDS, registers: [registry] });
   const startFailures = new Counter({
     name: "hotfn_start_failures_total",
-    help: "Launches that did not give a container: no_room (no start slot or memory within the wait bound) or failed (Docker or the function)",
+    help: "Launches that did not give a container: no_room (no start slot or memory within the wait bound), withdrawn (no longer needed while it waited for a slot) or failed (Docker or the function)",
     labelNames: [...fnLabels, "reason"],
     registers: [registry],
   });
@@ -141,7 +140,7 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
     started: (steps) => {
       for (const [step, ms] of Object.entries(steps)) startSteps.observe({ step }, ms / 1000);
     },
-    startFailed: (fn, err) => startFailures.inc({ ...fn, reason: err instanceof Busy ? "no_room" : "failed" }),
+    startFailed: (fn, err) => startFailures.inc({ ...fn, reason: startFailureReason(err) }),
     gone: (fn, why: GoneReason) => gone.inc({ ...fn, why }),
     waited: (fn, ms, priority) => waits.observe({ ...fn, priority }, ms / 1000),
     ran: (fn, ms, warm) => runs.observe({ ...fn, warm: String(warm) }, ms / 1000),

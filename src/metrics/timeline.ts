@@ -15,9 +15,8 @@
  * of tick times. Nothing here grows with calls, with routes ever created, or with time.
  * @module
  */
-import { Busy } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { FnLabels, GoneReason } from "../runner/pool.ts";
+import { type FnLabels, type GoneReason, startFailureReason } from "../runner/pool.ts";
 import type { RunnerObserver, RunnerStats } from "../runner/runner.ts";
 import type { FunctionSummary, RouteTimeline, TimelineEvent } from "../wire.ts";
 import { COLUMNS, type Column, type Live, Series } from "./timeline-series.ts";
@@ -106,7 +105,7 @@ export function createTimeline(opts: TimelineOptions): Timeline {
 
   const observer: RunnerObserver = {
     launched: (fn, reason) => event(fn, "launch", reason),
-    startFailed: (fn, err) => event(fn, "start_failed", err instanceof Busy ? "no_room" : "failed"),
+    startFailed: (fn, err) => event(fn, "start_failed", startFailureReason(err)),
     gone: (fn, why: GoneReason) => event(fn, "gone", why),
     waited: (fn, ms) => track(fn.app, fn.route, keyOfLabels(fn)).waited(ms),
     finished: (fn, status) => track(fn.app, fn.route, keyOfLabels(fn)).finished(status !== "success"),

@@ -19,12 +19,18 @@
  *    a cold start each). The run length is the warm mean plus one spread (a function whose runs
  *    vary is not planned on its best case), or — with no warm sample yet — how long the oldest
  *    in-flight run has taken so far (a lower bound that grows while calls wait, so re-evaluation
- *    corrects it). Queue when that wait is below both the expected cold start and the queueing
- *    bound. Otherwise launch when one more container, once ready, would still have that queue to
- *    work on for at least as long again (a start pays for itself; one that would arrive as the
- *    queue runs dry only costs: a burst of 200 calls to a 20 ms function started 45 containers when
- *    each launch was planned as if it served at once), or when the wait passes the queueing bound
- *    and nothing is starting (the bound caps the wait even when cold starts are slow).
+ *    corrects it). The cold start is the image's mean, or how long the oldest start in flight has
+ *    taken so far when that is longer (starts slow down under the load of the burst that asked for
+ *    them; planned on the mean of earlier, quieter starts, a burst of 200 calls to a 20 ms function
+ *    launched containers that came after it was served). Queue when that wait is below both the
+ *    expected cold start and the queueing bound. Otherwise launch when one more container, once
+ *    ready, would still have that queue to work on for at least as long again (a start pays for
+ *    itself; one that would arrive as the queue runs dry only costs: a burst of 200 calls to a
+ *    20 ms function started 45 containers when each launch was planned as if it served at once),
+ *    or when the wait passes the queueing bound and nothing is starting (the bound caps the wait
+ *    even when cold starts are slow).
+ * The pool withdraws a launch still waiting for its start slot once the other starts cover every
+ * queued call (pool.ts `withdrawUnneeded`).
  * Naive mode (HOTFN_SCALING=naive) is the original server: run when idle, else launch one per waiter.
  * @module
  */
@@ -48,6 +54,8 @@ export interface PoolSnapshot {
   oldestBusyMs: number;
   /** cold start of the function's image, ms (seeded when never observed) */
   coldStart: Estimate;
+  /** elapsed ms of the longest start in flight past the start gate, 0 when none */
+  oldestStartMs: number;
   /** whether any container of this pool has become ready yet */
   everReady: boolean;
   /** how many container starts may run at once (HOTFN_MAX_CONCURRENT_STARTS) */
@@ -77,12 +85,15 @@ export function decide(s: PoolSnapshot): Verdict {
   if (s.oldestWaitMs >= s.maxQueueWaitMs && s.starting === 0) return verdict("launch", "waited past the queueing bound");
 
   const runMs = s.run.samples > 0 ? Math.max(s.run.mean + s.run.stddev, 1) : Math.max(s.oldestBusyMs, 1);
-  const estimate = waitIfQueued(s.position, s.busy, s.starting, runMs, s.coldStart.mean, s.startSlots);
-  const budget = Math.min(s.coldStart.mean, s.maxQueueWaitMs);
+  // Starts slow down as a burst loads the machine, and the mean learns that only as they finish: a
+  // start still in flight has already taken as long as it has (the same lower bound as a run's).
+  const coldMs = Math.max(s.coldStart.mean, s.oldestStartMs);
+  const estimate = waitIfQueued(s.position, s.busy, s.starting, runMs, coldMs, s.startSlots);
+  const budget = Math.min(coldMs, s.maxQueueWaitMs);
   if (estimate <= budget) return verdict("queue", "queueing is cheaper than a cold start", estimate);
   // A start pays for itself when the container, once ready, still has the queue to work on for at
   // least as long again; one that would arrive as the queue runs dry only costs.
-  if (estimate - readyAt(s.starting + 1, s.coldStart.mean, s.startSlots) >= budget) return verdict("launch", "a cold start is cheaper than queueing", estimate);
+  if (estimate - readyAt(s.starting + 1, coldMs, s.startSlots) >= budget) return verdict("launch", "a cold start is cheaper than queueing", estimate);
   if (estimate > s.maxQueueWaitMs && s.starting === 0) return verdict("launch", "the wait would pass the queueing bound", estimate);
   return verdict("queue", "a new container would come too late to help", estimate);
 }

@@ -4,7 +4,7 @@ import { createLogger } from "../log.ts";
 import type { App, Route } from "../model.ts";
 import { Ewma } from "./estimate.ts";
 import { createStartGate, type StartGate } from "./gate.ts";
-import { Pool, type PoolObserver } from "./pool.ts";
+import { Pool, type PoolObserver, startFailureReason } from "./pool.ts";
 import type { HotContainer, Invocation, Launcher } from "./types.ts";
 
 // A fake launcher: containers that start in `coldMs` and answer each call in `runMs`. The pool's
@@ -53,10 +53,10 @@ const inv = (r: Route): Invocation => ({ callId: "x", app, route: r, params: {},
 const quiet: PoolObserver = { launched() {}, ready() {}, started() {}, startFailed() {}, gone() {}, waited() {}, ran() {} };
 const sink = { write() {} };
 
-function makePool(launcher: Launcher, r = route(), o: { gate?: StartGate; mode?: "adaptive" | "naive"; maxWaitMs?: number } = {}) {
+function makePool(launcher: Launcher, r = route(), o: { gate?: StartGate; mode?: "adaptive" | "naive"; maxWaitMs?: number; observer?: PoolObserver } = {}) {
   const gate = o.gate ?? createStartGate({ maxStarts: 4, maxMemoryMiB: 100_000, evict: () => 0 });
   return new Pool(`key-${r.path}`, app, r, { app: app.name, route: r.path }, new Ewma(0.2, 0), {
-    launcher, gate, log: createLogger("silent"), observer: quiet, coldStart: new Ewma(0.2, 1000),
+    launcher, gate, log: createLogger("silent"), observer: o.observer ?? quiet, coldStart: new Ewma(0.2, 1000),
     mode: o.mode ?? "adaptive", maxQueueWaitMs: 1000, maxWaitMs: o.maxWaitMs ?? 10_000, startSlots: 4,
   });
 }
@@ -88,6 +88,27 @@ describe("Pool", () => {
     const pool = makePool(launcher);
     await Promise.all(Array.from({ length: 6 }, () => pool.call(inv(pool.route), sink)));
     expect(events.started).toBeGreaterThan(1);
+    pool.close(new Busy("done"));
+  });
+
+  it("withdraws launches still waiting for a start slot once the container already up has served their calls", async () => {
+    const { launcher, events } = fakeLauncher({ coldMs: 20, runMs: 30 });
+    const gate = createStartGate({ maxStarts: 1, maxMemoryMiB: 100_000, evict: () => 0 });
+    const launched: string[] = [];
+    const failed: string[] = [];
+    const pool = makePool(launcher, route(), { gate, observer: { ...quiet, launched: (_, why) => launched.push(why), startFailed: (_, err) => failed.push(startFailureReason(err)) } });
+    await pool.call(inv(pool.route), sink);
+    await pool.call(inv(pool.route), sink); // a warm sample: the estimate now asks for more containers
+    // Another function holds the only start slot for the whole burst.
+    const other = await gate.admit("other", 1, 1000);
+    await Promise.all(Array.from({ length: 20 }, () => pool.call(inv(pool.route), sink)));
+    expect(launched.length).toBeGreaterThan(1);
+    expect(failed).toEqual(launched.slice(1).map(() => "withdrawn"));
+    expect(gate.stats().waiting).toBe(0);
+    other.release();
+    await Bun.sleep(50);
+    expect(events.started).toBe(1);
+    expect(pool.stats()).toMatchObject({ idle: 1, busy: 0, starting: 0, waiting: 0 });
     pool.close(new Busy("done"));
   });
 

@@ -37,6 +37,10 @@ export interface Slot {
   admission?: Admission;
   lastUsed: number;
   busySince: number;
+  /** when the start passed the start gate (0 while it waits for a slot) */
+  admittedAt: number;
+  /** withdraws the start while it still waits for a slot */
+  withdraw?: AbortController;
   calls: number;
   idleTimer?: Timer;
 }
@@ -48,6 +52,14 @@ export interface FnLabels {
 }
 
 export type GoneReason = "idle" | "evicted" | "retired" | "broken" | "exited";
+
+/** Why a start waiting for a slot was dropped: its pool no longer needs it. No caller sees it. */
+export class StartWithdrawn extends Error {}
+
+/** A launch that gave no container, as observers name it: no room in time, withdrawn, or failed. */
+export function startFailureReason(err: unknown): "no_room" | "withdrawn" | "failed" {
+  return err instanceof Busy ? "no_room" : err instanceof StartWithdrawn ? "withdrawn" : "failed";
+}
 
 /** What the pool reports as it decides; implemented by metrics. Must not throw. */
 export interface PoolObserver {
@@ -232,7 +244,36 @@ export class Pool {
       this.deps.log.debug("launch", { app: this.app.name, path: this.route.path, reason: verdict.reason, estimatedWaitMs: verdict.estimatedWaitMs, ...snapshot, run: undefined, coldStart: undefined, runMeanMs: snapshot.run.mean, coldStartMs: snapshot.coldStart.mean });
       this.launch(verdict.reason);
     }
+    this.withdrawUnneeded();
     this.scheduleTick();
+  }
+
+  /**
+   * Withdraws starts still waiting for a start slot (newest first) while the other starts cover every
+   * queued call: the queue they were launched for has been served by the containers already up. Once
+   * admitted, such a start would only take CPU from the calls still queued and a slot from other
+   * functions. Starts past the gate finish. (The count floor, applied again as the queue drains; not
+   * the estimate, which moves with every tick and would withdraw and relaunch the same start.)
+   */
+  private withdrawUnneeded(): void {
+    if (this.deps.mode === "naive") return;
+    let starting = 0;
+    let newestWaitingForSlot: Slot | undefined;
+    for (const s of this.slots) {
+      if (s.state !== "starting") continue;
+      starting++;
+      if (s.admittedAt === 0) newestWaitingForSlot = s;
+    }
+    if (!newestWaitingForSlot || starting - 1 < this.waiters.size) return;
+    // Gone at once, so snapshots from here on no longer count it; its admission settles quietly.
+    const slot = newestWaitingForSlot;
+    this.slots.delete(slot);
+    slot.state = "gone";
+    const why = new StartWithdrawn("its calls were served by containers already up");
+    slot.withdraw?.abort(why);
+    this.deps.observer.startFailed(this.labels, why);
+    this.noteIfDrained();
+    this.withdrawUnneeded();
   }
 
   private takeIdle(): Slot | undefined {
@@ -252,10 +293,13 @@ export class Pool {
     let busy = 0;
     let starting = 0;
     let oldestBusyMs = 0;
+    let oldestStartMs = 0;
     for (const s of this.slots) {
       if (s.state === "idle") idle++;
-      else if (s.state === "starting") starting++;
-      else if (s.state === "busy") {
+      else if (s.state === "starting") {
+        starting++;
+        if (s.admittedAt > 0) oldestStartMs = Math.max(oldestStartMs, now - s.admittedAt);
+      } else if (s.state === "busy") {
         busy++;
         oldestBusyMs = Math.max(oldestBusyMs, now - s.busySince);
       }
@@ -270,6 +314,7 @@ export class Pool {
       run: this.runLength,
       oldestBusyMs,
       coldStart: this.deps.coldStart,
+      oldestStartMs,
       everReady: this.everReady,
       maxQueueWaitMs: this.deps.maxQueueWaitMs,
       startSlots: this.deps.startSlots,
@@ -287,7 +332,7 @@ export class Pool {
   }
 
   private launch(reason: string): void {
-    const slot: Slot = { state: "starting", lastUsed: 0, busySince: 0, calls: 0 };
+    const slot: Slot = { state: "starting", lastUsed: 0, busySince: 0, admittedAt: 0, calls: 0, withdraw: new AbortController() };
     this.slots.add(slot);
     this.deps.observer.launched(this.labels, reason);
     void this.start(slot);
@@ -296,9 +341,13 @@ export class Pool {
   private async start(slot: Slot): Promise<void> {
     const signal = this.abort.signal;
     try {
-      const admission = await this.deps.gate.admit(this.key, this.route.memory, this.deps.maxWaitMs, signal);
+      const admission = await this.deps.gate.admit(this.key, this.route.memory, this.deps.maxWaitMs, AbortSignal.any([signal, slot.withdraw!.signal]));
+      slot.withdraw = undefined;
+      // Withdrawn after the slot was granted but before this ran: the slot goes back unused.
+      if (slot.state === "gone") return admission.release();
       slot.admission = admission;
       const began = performance.now();
+      slot.admittedAt = began;
       try {
         // The start slot goes back once Docker has started the container, not once the function is
         // ready: a function slow to open its socket must not hold the engine's slots.
@@ -309,6 +358,7 @@ export class Pool {
       const coldMs = performance.now() - began;
       this.deps.coldStart.add(coldMs);
       this.deps.observer.ready(this.labels, coldMs);
+      this.deps.log.debug("ready", { app: this.app.name, path: this.route.path, coldMs, steps: slot.hot.startSteps });
       this.deps.observer.started(slot.hot.startSteps);
       this.everReady = true;
       void slot.hot.exited.then(() => {
@@ -316,6 +366,7 @@ export class Pool {
       });
       this.becomeIdle(slot);
     } catch (err) {
+      if (err instanceof StartWithdrawn) return;
       this.startFailed(slot, err);
     }
   }
