@@ -33,10 +33,12 @@ export function drawMarks(events: () => TimelineEvent[], labelled: boolean) {
     for (const e of events()) {
       const x = Math.round(u.valToPos(e.t / 1000, "x", true));
       if (x < bbox.left || x > right) continue;
-      ctx.strokeStyle = COLOR[e.kind];
-      ctx.fillStyle = COLOR[e.kind];
+      // A launch withdrawn before it started is not a failure: drawn as a container gone.
+      const look = e.kind === "start_failed" && e.reason === "withdrawn" ? "gone" : e.kind;
+      ctx.strokeStyle = COLOR[look];
+      ctx.fillStyle = COLOR[look];
       ctx.lineWidth = (e.kind === "launch" ? 1.5 : 1) * dpr;
-      ctx.setLineDash(e.kind === "gone" ? [3 * dpr, 3 * dpr] : []);
+      ctx.setLineDash(look === "gone" ? [3 * dpr, 3 * dpr] : []);
       ctx.beginPath();
       ctx.moveTo(x, bbox.top);
       ctx.lineTo(x, bbox.top + bbox.height);

@@ -70,7 +70,7 @@ export function liveChart(): LiveChart {
     h("h3", null, "Scaling, live"),
     readout,
     plots,
-    h("p", { class: "legend-marks muted" }, mark("launch", "launch (its reason beside it)"), mark("start_failed", "start failed"), mark("gone", "container gone")),
+    h("p", { class: "legend-marks muted" }, mark("launch", "launch (its reason beside it)"), mark("start_failed", "start failed"), mark("gone", "container gone or launch withdrawn")),
     h("h3", null, "Scaler decisions"),
     decisions,
   );
