@@ -269,6 +269,7 @@ export class Pool {
     const slot = newestWaitingForSlot;
     this.slots.delete(slot);
     slot.state = "gone";
+    this.deps.log.debug("launch withdrawn", { app: this.app.name, path: this.route.path, starting, waiting: this.waiters.size });
     const why = new StartWithdrawn("its calls were served by containers already up");
     slot.withdraw?.abort(why);
     this.deps.observer.startFailed(this.labels, why);
