@@ -342,8 +342,7 @@ export class Pool {
   private async start(slot: Slot): Promise<void> {
     const signal = this.abort.signal;
     try {
-      const admission = await this.deps.gate.admit(this.key, this.route.memory, this.deps.maxWaitMs, AbortSignal.any([signal, slot.withdraw!.signal]));
-      slot.withdraw = undefined;
+      const admission = await this.admit(slot);
       // Withdrawn after the slot was granted but before this ran: the slot goes back unused.
       if (slot.state === "gone") return admission.release();
       slot.admission = admission;
@@ -369,6 +368,25 @@ export class Pool {
     } catch (err) {
       if (err instanceof StartWithdrawn) return;
       this.startFailed(slot, err);
+    }
+  }
+
+  /**
+   * A start slot and memory for `slot`, until the pool closes or the start is withdrawn. One
+   * controller per start that the pool's own abort reaches by a listener taken off once admitted
+   * (not AbortSignal.any, whose runtimes may keep each combined signal as long as the pool's).
+   */
+  private async admit(slot: Slot): Promise<Admission> {
+    const closing = this.abort.signal;
+    closing.throwIfAborted();
+    const withdraw = slot.withdraw!;
+    const onClose = () => withdraw.abort(closing.reason);
+    closing.addEventListener("abort", onClose, { once: true });
+    try {
+      return await this.deps.gate.admit(this.key, this.route.memory, this.deps.maxWaitMs, withdraw.signal);
+    } finally {
+      closing.removeEventListener("abort", onClose);
+      slot.withdraw = undefined;
     }
   }
 
