@@ -57,7 +57,8 @@ try {
   const withdrawn = await metricSum(s, "hotfn_start_failures_total", 'reason="withdrawn"');
   const gateWaits = await metricSum(s, "hotfn_start_gate_wait_seconds_count");
   const gateWaitS = await metricSum(s, "hotfn_start_gate_wait_seconds_sum");
-  console.log(`launches withdrawn: ${withdrawn}; waits for a start slot: ${gateWaits}, mean ${gateWaits > 0 ? ((gateWaitS / gateWaits) * 1000).toFixed(0) : "-"} ms`);
+  // The gate's waits include waits for memory and waits that ended in a withdrawal or an abort.
+  console.log(`launches withdrawn: ${withdrawn}; waits at the start gate (slot or memory): ${gateWaits}, mean ${gateWaits > 0 ? ((gateWaitS / gateWaits) * 1000).toFixed(0) : "-"} ms`);
 
   // The pool's debug log: a line per launch (the rule, what it saw) and per container ready.
   const rows: (string | number)[][] = [];
@@ -65,12 +66,12 @@ try {
     if (!line.startsWith("{")) continue;
     const j = JSON.parse(line) as Record<string, unknown>;
     const at = Date.parse(String(j.time)) - wallClockBegan;
-    if (j.msg === "launch") rows.push([at, "launch", String(j.reason), `busy ${j.busy}, starting ${j.starting}, waiting ${j.waiting}, est ${Math.round(Number(j.estimatedWaitMs))} ms, run ${Math.round(Number(j.runMeanMs))} ms, cold ${Math.round(Number(j.coldStartMs))} ms`]);
+    if (j.msg === "launch") rows.push([at, "launch", String(j.reason), `busy ${j.busy}, starting ${j.starting}, waiting ${j.waiting}, est ${Math.round(Number(j.estimatedWaitMs))} ms, run ${Math.round(Number(j.runMeanMs))} ms, cold mean ${Math.round(Number(j.coldStartMs))} ms, oldest start ${Math.round(Number(j.oldestStartMs))} ms`]);
     if (j.msg === "ready") {
       const steps = j.steps as Record<string, number>;
       rows.push([at, "ready", `cold start ${Math.round(Number(j.coldMs))} ms`, Object.entries(steps).map(([k, v]) => `${k} ${Math.round(v)}`).join(", ")]);
     }
-    if (j.msg === "launch withdrawn") rows.push([at, "withdrawn", "", `waiting ${j.waiting}`]);
+    if (j.msg === "launch withdrawn") rows.push([at, "withdrawn", "", `covering ${j.covering}, waiting ${j.waiting}`]);
   }
   console.log(table(["ms after the burst began", "event", "why / how long", "what the pool saw / start steps (ms)"], rows));
 } finally {

@@ -180,7 +180,7 @@ export const SETTINGS = {
     // A start is CPU work (runc, the shim, the function's own boot): past one per core, starts only
     // slow each other, and the first container of a burst comes later (bench/README.md, Issue 10).
     default: String(Math.min(MAX_DEFAULT_STARTS, availableParallelism())),
-    defaultDoc: `the machine's cores, at most ${MAX_DEFAULT_STARTS}`,
+    defaultDoc: `the machine's cores, at most ${MAX_DEFAULT_STARTS} (the CPUs hotfn may run on; a CPU quota is not seen)`,
     schema: int(1, 1000),
   },
   readyTimeoutMs: { env: "HOTFN_READY_TIMEOUT", flag: "--ready-timeout", help: "ms a started http-stream container may take to open its socket before it is removed (504)", default: "10000", schema: int(100) },

@@ -42,4 +42,24 @@ describe("start gate", () => {
     await expect(aThird).rejects.toBeInstanceOf(Busy);
     for (const x of [...a, ...b, await c]) x.release();
   });
+
+  it("lets a function held to its share in at once when the other function stops waiting", async () => {
+    const gate = createStartGate({ maxStarts: 4, maxMemoryMiB: 12, evict: () => 0 });
+    // 8 MiB of a started container, and two starts of `a`: 2 MiB left, two slots free.
+    const other = await gate.admit("other", 8, 1000);
+    other.started();
+    const a = await Promise.all([1, 2].map(() => gate.admit("a", 1, 1000)));
+    // b waits for memory; while it waits, a holds its share (4 slots / 2 functions) and waits too.
+    const stop = new AbortController();
+    const b = gate.admit("b", 5, 5000, stop.signal).catch((err: unknown) => err);
+    let admitted = false;
+    const aThird = gate.admit("a", 1, 5000).then((x) => ((admitted = true), x));
+    await Bun.sleep(10);
+    expect(admitted).toBe(false);
+    stop.abort(new Error("withdrawn"));
+    await b;
+    await Bun.sleep(10);
+    expect(admitted).toBe(true);
+    for (const x of [...a, await aThird, other]) x.release();
+  });
 });

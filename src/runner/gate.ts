@@ -128,12 +128,15 @@ export function createStartGate(opts: GateOptions): StartGate {
           done();
           resolve(grant(fn, mib));
         };
+        // An admission that stops waiting can raise another function's fair share: the rest look again.
         const onAbort = () => {
           done();
           reject(signal?.reason);
+          wake();
         };
         const timer = setTimeout(() => {
           done();
+          wake();
           reject(new Busy(`no room to start a container within ${waitMs} ms (memory reserved ${reserved}/${opts.maxMemoryMiB} MiB, starts in flight ${starts}/${opts.maxStarts})`, Math.max(1, Math.ceil(waitMs / 1000))));
         }, waitMs);
         signal?.addEventListener("abort", onAbort, { once: true });

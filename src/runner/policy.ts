@@ -20,9 +20,11 @@
  *    vary is not planned on its best case), or — with no warm sample yet — how long the oldest
  *    in-flight run has taken so far (a lower bound that grows while calls wait, so re-evaluation
  *    corrects it). The cold start is the image's mean, or how long the oldest start in flight has
- *    taken so far when that is longer (starts slow down under the load of the burst that asked for
- *    them; planned on the mean of earlier, quieter starts, a burst of 200 calls to a 20 ms function
- *    launched containers that came after it was served). Queue when that wait is below both the
+ *    taken so far when that is longer, up to SLOW_START_FACTOR times the mean (starts slow down
+ *    under the load of the burst that asked for them; planned on the mean of earlier, quieter
+ *    starts, a burst of 200 calls to a 20 ms function launched containers that came after it was
+ *    served; a start stuck far beyond that is an outlier, not the pace of starts, and must not stop
+ *    launches while its calls wait). Queue when that wait is below both the
  *    expected cold start and the queueing bound. Otherwise launch when one more container, once
  *    ready, would still have that queue to work on for at least as long again (a start pays for
  *    itself; one that would arrive as the queue runs dry only costs: a burst of 200 calls to a
@@ -30,11 +32,24 @@
  *    or when the wait passes the queueing bound and nothing is starting (the bound caps the wait
  *    even when cold starts are slow).
  * The pool withdraws a launch still waiting for its start slot once the other starts cover every
- * queued call (pool.ts `withdrawUnneeded`).
+ * queued call, not counting a start stuck past SLOW_START_FACTOR times the mean (pool.ts
+ * `withdrawUnneeded`).
  * Naive mode (HOTFN_SCALING=naive) is the original server: run when idle, else launch one per waiter.
  * @module
  */
 import type { Estimate } from "./estimate.ts";
+
+/**
+ * How far past the image's mean cold start a start in flight is still taken as the pace of starts
+ * (slowed by load: 2-3 times the mean in a burst on 2 cores, bench/README.md Issue 10 item 11).
+ * A start beyond it is stuck, and the plan does not wait for it.
+ */
+export const SLOW_START_FACTOR = 2;
+
+/** The cold start a plan counts on: the mean, or a start in flight that is taking longer, within SLOW_START_FACTOR. */
+export function plannedColdStartMs(coldStart: Estimate, oldestStartMs: number): number {
+  return Math.max(coldStart.mean, Math.min(oldestStartMs, SLOW_START_FACTOR * coldStart.mean));
+}
 
 export type Decision = "run" | "queue" | "launch";
 
@@ -54,7 +69,7 @@ export interface PoolSnapshot {
   oldestBusyMs: number;
   /** cold start of the function's image, ms (seeded when never observed) */
   coldStart: Estimate;
-  /** elapsed ms of the longest start in flight past the start gate, 0 when none */
+  /** elapsed ms of the longest start in flight past the start gate, 0 when none (see plannedColdStartMs) */
   oldestStartMs: number;
   /** whether any container of this pool has become ready yet */
   everReady: boolean;
@@ -87,7 +102,7 @@ export function decide(s: PoolSnapshot): Verdict {
   const runMs = s.run.samples > 0 ? Math.max(s.run.mean + s.run.stddev, 1) : Math.max(s.oldestBusyMs, 1);
   // Starts slow down as a burst loads the machine, and the mean learns that only as they finish: a
   // start still in flight has already taken as long as it has (the same lower bound as a run's).
-  const coldMs = Math.max(s.coldStart.mean, s.oldestStartMs);
+  const coldMs = plannedColdStartMs(s.coldStart, s.oldestStartMs);
   const estimate = waitIfQueued(s.position, s.busy, s.starting, runMs, coldMs, s.startSlots);
   const budget = Math.min(coldMs, s.maxQueueWaitMs);
   if (estimate <= budget) return verdict("queue", "queueing is cheaper than a cold start", estimate);

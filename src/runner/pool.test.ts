@@ -9,12 +9,14 @@ import type { HotContainer, Invocation, Launcher } from "./types.ts";
 
 // A fake launcher: containers that start in `coldMs` and answer each call in `runMs`. The pool's
 // decisions are what is under test here; real containers are covered by the HTTP tests in test/.
-function fakeLauncher(o: { coldMs: number; runMs: number; failStart?: Error }) {
+function fakeLauncher(o: { coldMs: number; runMs: number; failStart?: Error; hangStart?: number }) {
   const events = { started: 0, readyAt: [] as number[], destroyed: 0, live: 0, maxLive: 0 };
   let n = 0;
   const launcher: Launcher = {
-    async startHot() {
+    async startHot(_app, _route, signal) {
       events.started++;
+      // The n-th start never finishes: it waits until the pool gives it up.
+      if (events.started === o.hangStart) await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
       await Bun.sleep(o.coldMs);
       if (o.failStart) throw o.failStart;
       events.readyAt.push(events.started);
@@ -110,6 +112,43 @@ describe("Pool", () => {
     expect(events.started).toBe(1);
     expect(pool.stats()).toMatchObject({ idle: 1, busy: 0, starting: 0, waiting: 0 });
     pool.close(new Busy("done"));
+  });
+
+  it("keeps launching for a long queue while one start is stuck", async () => {
+    const { launcher, events } = fakeLauncher({ coldMs: 50, runMs: 40, hangStart: 2 });
+    const pool = makePool(launcher, route(), { maxWaitMs: 5000 });
+    await pool.call(inv(pool.route), sink);
+    await pool.call(inv(pool.route), sink);
+    // A first burst: one of the starts it asks for (the second start) hangs.
+    await Promise.all(Array.from({ length: 40 }, () => pool.call(inv(pool.route), sink)));
+    await Bun.sleep(1000);
+    const before = events.started;
+    // The stuck start has taken 20 times the mean by now; a new queue must still get containers.
+    const results = await Promise.allSettled(Array.from({ length: 150 }, () => pool.call(inv(pool.route), sink)));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect(events.started, JSON.stringify(events)).toBeGreaterThan(before);
+    pool.close(new Busy("done"));
+  });
+
+  it("counts each start still waiting for a slot once when the pool closes", async () => {
+    const { launcher } = fakeLauncher({ coldMs: 20, runMs: 30 });
+    const gate = createStartGate({ maxStarts: 1, maxMemoryMiB: 100_000, evict: () => 0 });
+    const launched: string[] = [];
+    const failed: string[] = [];
+    const pool = makePool(launcher, route(), { gate, observer: { ...quiet, launched: (_, why) => launched.push(why), startFailed: (_, err) => failed.push(startFailureReason(err)) } });
+    await pool.call(inv(pool.route), sink);
+    await pool.call(inv(pool.route), sink);
+    const other = await gate.admit("other", 1, 1000);
+    const calls = Array.from({ length: 20 }, () => pool.call(inv(pool.route), sink).catch(() => "closed"));
+    await Bun.sleep(20);
+    expect(launched.length).toBeGreaterThan(1);
+    pool.close(new Busy("closing"));
+    await Promise.all(calls);
+    await Bun.sleep(20);
+    // Every launch that gave no container is reported once, as the close's failure, not also as withdrawn.
+    expect(failed).toEqual(launched.slice(1).map(() => "no_room"));
+    expect(gate.stats()).toMatchObject({ waiting: 0, startsInFlight: 1 });
+    other.release();
   });
 
   it("naive mode starts a container for every call that finds none idle", async () => {

@@ -25,7 +25,7 @@ import type { App, Route } from "../model.ts";
 import { startDeadline } from "./deadline.ts";
 import type { Ewma } from "./estimate.ts";
 import type { Admission, StartGate } from "./gate.ts";
-import { decide, type PoolSnapshot } from "./policy.ts";
+import { decide, type PoolSnapshot, SLOW_START_FACTOR } from "./policy.ts";
 import type { FunctionResponse, HotContainer, Invocation, Launcher, LogSink, StartSteps } from "./types.ts";
 import { WaitQueue } from "./waiters.ts";
 
@@ -252,29 +252,34 @@ export class Pool {
    * Withdraws starts still waiting for a start slot (newest first) while the other starts cover every
    * queued call: the queue they were launched for has been served by the containers already up. Once
    * admitted, such a start would only take CPU from the calls still queued and a slot from other
-   * functions. Starts past the gate finish. (The count floor, applied again as the queue drains; not
-   * the estimate, which moves with every tick and would withdraw and relaunch the same start.)
+   * functions. Starts past the gate finish, but one stuck past SLOW_START_FACTOR times the mean
+   * covers no call (a waiting start is not given up for it). This is the count floor applied again
+   * as the queue drains; not the estimate, which moves with every tick and would withdraw and
+   * relaunch the same start. Not while closing: those starts fail with the pool's reason.
    */
   private withdrawUnneeded(): void {
-    if (this.deps.mode === "naive") return;
-    let starting = 0;
-    let newestWaitingForSlot: Slot | undefined;
+    if (this.deps.mode === "naive" || this.abort.signal.aborted) return;
+    const now = performance.now();
+    const stuckAfter = SLOW_START_FACTOR * this.deps.coldStart.mean;
+    let covering = 0;
+    const waitingForSlot: Slot[] = [];
     for (const s of this.slots) {
       if (s.state !== "starting") continue;
-      starting++;
-      if (s.admittedAt === 0) newestWaitingForSlot = s;
+      if (s.admittedAt === 0) waitingForSlot.push(s);
+      if (s.admittedAt === 0 || now - s.admittedAt <= stuckAfter) covering++;
     }
-    if (!newestWaitingForSlot || starting - 1 < this.waiters.size) return;
-    // Gone at once, so snapshots from here on no longer count it; its admission settles quietly.
-    const slot = newestWaitingForSlot;
-    this.slots.delete(slot);
-    slot.state = "gone";
-    this.deps.log.debug("launch withdrawn", { app: this.app.name, path: this.route.path, starting, waiting: this.waiters.size });
-    const why = new StartWithdrawn("its calls were served by containers already up");
-    slot.withdraw?.abort(why);
-    this.deps.observer.startFailed(this.labels, why);
+    while (waitingForSlot.length > 0 && covering - 1 >= this.waiters.size) {
+      const slot = waitingForSlot.pop()!;
+      covering--;
+      this.deps.log.debug("launch withdrawn", { app: this.app.name, path: this.route.path, covering, waiting: this.waiters.size });
+      // Gone at once, so snapshots from here on no longer count it; its admission settles quietly.
+      this.slots.delete(slot);
+      slot.state = "gone";
+      const why = new StartWithdrawn("its calls were served by containers already up");
+      slot.withdraw?.abort(why);
+      this.deps.observer.startFailed(this.labels, why);
+    }
     this.noteIfDrained();
-    this.withdrawUnneeded();
   }
 
   private takeIdle(): Slot | undefined {
@@ -366,7 +371,8 @@ export class Pool {
       });
       this.becomeIdle(slot);
     } catch (err) {
-      if (err instanceof StartWithdrawn) return;
+      // Withdrawn (and already counted as such): nothing failed.
+      if (err instanceof StartWithdrawn || slot.state === "gone") return;
       this.startFailed(slot, err);
     }
   }

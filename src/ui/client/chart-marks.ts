@@ -17,6 +17,11 @@ export const COLOR = {
   gone: "#8d99ae",
 } as const;
 
+/** How an event is drawn and listed: a launch withdrawn before it started is not a failure, so it looks like a container gone. */
+export function markLook(e: TimelineEvent): TimelineEvent["kind"] {
+  return e.kind === "start_failed" && e.reason === "withdrawn" ? "gone" : e.kind;
+}
+
 /**
  * Draws the decision marks after the series, on every redraw: a line per event; launches also get a
  * triangle and, when `labelled`, their reason written beside them (launches for the same reason
@@ -33,8 +38,7 @@ export function drawMarks(events: () => TimelineEvent[], labelled: boolean) {
     for (const e of events()) {
       const x = Math.round(u.valToPos(e.t / 1000, "x", true));
       if (x < bbox.left || x > right) continue;
-      // A launch withdrawn before it started is not a failure: drawn as a container gone.
-      const look = e.kind === "start_failed" && e.reason === "withdrawn" ? "gone" : e.kind;
+      const look = markLook(e);
       ctx.strokeStyle = COLOR[look];
       ctx.fillStyle = COLOR[look];
       ctx.lineWidth = (e.kind === "launch" ? 1.5 : 1) * dpr;

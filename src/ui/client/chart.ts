@@ -7,7 +7,7 @@
  * @module
  */
 import type { RouteTimeline, TimelineEvent } from "./api.ts";
-import { COLOR, drawMarks } from "./chart-marks.ts";
+import { COLOR, drawMarks, markLook } from "./chart-marks.ts";
 import { clock, duration, fill, h } from "./dom.ts";
 
 const DECISIONS_SHOWN = 40;
@@ -170,7 +170,7 @@ export function liveChart(): LiveChart {
         .slice(-DECISIONS_SHOWN)
         .reverse()
         .map(({ e, n }) =>
-          h("li", { class: e.kind }, h("time", null, clock(e.t)), h("span", { class: "kind" }, e.kind.replace("_", " "), n > 1 ? ` ×${n}` : ""), h("span", { class: "reason" }, e.reason)),
+          h("li", { class: markLook(e) }, h("time", null, clock(e.t)), h("span", { class: "kind" }, e.kind.replace("_", " "), n > 1 ? ` ×${n}` : ""), h("span", { class: "reason" }, e.reason)),
         ),
     );
     if (events.length === 0) fill(decisions, h("li", { class: "muted" }, "No decision in the window yet: a launch shows here with the rule that decided it."));
