@@ -6,7 +6,11 @@
  * Prints, per mode and scenario: containers started, calls failed (and the statuses they failed
  * with), p50/p99/max latency, peak RSS of hotfn.
  *
- *   bun bench/burst.ts [--only a,b,c] [--modes adaptive,naive] [--routes 1000] [--c-wait 60000]
+ *   bun bench/burst.ts [--only a,b,c] [--modes adaptive,naive] [--routes 1000] [--c-wait 60000] [--settle-ms 0]
+ *
+ * Each scenario's hotfn is started just before its load (a burst at a server milliseconds old, whose
+ * spare namespace holders are still being made); `--settle-ms` waits that long after its routes are
+ * made, for a burst at a server that has been running.
  */
 import { parseArgs } from "node:util";
 import { ensureImages, FN_IMAGE } from "../test/helpers/images.ts";
@@ -19,11 +23,13 @@ const { values } = parseArgs({
     routes: { type: "string", default: "1000" },
     // (c)'s HOTFN_MEMORY_WAIT: how long a call there may wait for a container before 503
     "c-wait": { type: "string", default: "60000" },
+    "settle-ms": { type: "string", default: "0" },
   },
 });
 const only = new Set(values.only.split(","));
 const modes = values.modes.split(",") as ("adaptive" | "naive")[];
 const ROUTES = Number(values.routes);
+const SETTLE_MS = Number(values["settle-ms"]);
 
 await ensureImages();
 
@@ -104,6 +110,7 @@ for (const mode of modes) {
     done(
       await scenario(mode, "a: 200 x 20 ms", {}, async (s) => {
         await route(s, "bench", "/fast", { MODE: "sleep", SLEEP_MS: "20" });
+        await Bun.sleep(SETTLE_MS);
         const r = await burst(Array.from({ length: 200 }, () => call(s, "bench", "/fast")));
         return { latencies: r.latenciesMs, failed: r.failed, statuses: r.statuses, wallMs: r.wallMs };
       }),
@@ -113,6 +120,7 @@ for (const mode of modes) {
     done(
       await scenario(mode, "b: 50 x 1 s", {}, async (s) => {
         await route(s, "bench", "/slow", { MODE: "sleep", SLEEP_MS: "1000" });
+        await Bun.sleep(SETTLE_MS);
         const r = await burst(Array.from({ length: 50 }, () => call(s, "bench", "/slow")));
         return { latencies: r.latenciesMs, failed: r.failed, statuses: r.statuses, wallMs: r.wallMs };
       }),
@@ -125,6 +133,7 @@ for (const mode of modes) {
         for (let i = 0; i < ROUTES; i += 50) {
           await Promise.all(Array.from({ length: Math.min(50, ROUTES - i) }, (_, j) => route(s, "many", `/f${i + j}`, { MODE: "echo" })));
         }
+        await Bun.sleep(SETTLE_MS);
         const latencies: number[] = [];
         const statuses: Record<string, number> = {};
         let failed = 0;
