@@ -110,6 +110,8 @@ export class Pool {
   private readonly slots = new Set<Slot>();
   private readonly waiters: WaitQueue<Slot>;
   private everReady = false;
+  /** starts still waiting at the start gate (withdrawn ones until their wait has settled) */
+  private atGate = 0;
   private retired = false;
   private tick: Timer | undefined;
   private drainListeners: (() => void)[] = [];
@@ -258,7 +260,8 @@ export class Pool {
    * relaunch the same start. Not while closing: those starts fail with the pool's reason.
    */
   private withdrawUnneeded(): void {
-    if (this.deps.mode === "naive" || this.abort.signal.aborted) return;
+    // Runs after every call (pump); with no start at the gate, as in a warm function, it costs nothing.
+    if (this.atGate === 0 || this.deps.mode === "naive" || this.abort.signal.aborted) return;
     const now = performance.now();
     const stuckAfter = SLOW_START_FACTOR * this.deps.coldStart.mean;
     let covering = 0;
@@ -388,9 +391,11 @@ export class Pool {
     const withdraw = slot.withdraw!;
     const onClose = () => withdraw.abort(closing.reason);
     closing.addEventListener("abort", onClose, { once: true });
+    this.atGate++;
     try {
       return await this.deps.gate.admit(this.key, this.route.memory, this.deps.maxWaitMs, withdraw.signal);
     } finally {
+      this.atGate--;
       closing.removeEventListener("abort", onClose);
       slot.withdraw = undefined;
     }
