@@ -85,7 +85,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     callLogMax: config.callLogMax,
   });
   // The readers of what the runner observes: they read its stats and subscribe to its reports.
-  const metrics = createMetrics(() => runner.stats());
+  const metrics = createMetrics(
+    () => runner.stats(),
+    () => engine.holderStats(),
+  );
   const timeline = createTimeline({ runnerStats: () => runner.stats(), log });
   runner.observe(metrics.observer);
   runner.observe(timeline.observer);

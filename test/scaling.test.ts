@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { createRoute, eventually, img, invoke } from "./helpers/fixtures.ts";
+import { createRoute, eventually, img, inspectContainer, invoke } from "./helpers/fixtures.ts";
 import { ensureImages } from "./helpers/images.ts";
-import { containersOf, startServer, type TestServer } from "./helpers/server.ts";
+import { containersOf, holdersOf, startServer, type TestServer } from "./helpers/server.ts";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -55,6 +55,28 @@ describe("adaptive scaling", () => {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(text).toMatch(/hotfn_calls_total\{app="scale",route="\/fast",status="success"\} \d+/);
+  });
+
+  it("exports its namespace holders at /metrics as Docker has them: the spare free, one in use per running container", async () => {
+    const holders = async () => {
+      const text = await (await s.fetch("/metrics")).text();
+      const n = (state: string) => Number(new RegExp(`^hotfn_netns_holders\\{state="${state}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+      return { free: n("free"), inUse: n("in_use") };
+    };
+    // The refill keeps the default spare (4) free once the starts above have settled.
+    expect(await eventually(async () => (await holders()).free >= 4, 20_000)).toBe(true);
+    // A new function's start takes a free holder (its container joins the holder's namespace); the
+    // refill makes another in the lull after it.
+    await createRoute(s, "scale", "/holder", { image: img("echo"), format: "http-stream", memory: 64 });
+    expect((await invoke(s, "scale", "/holder")).status).toBe(200);
+    const [id] = containersOf(s.node, "hotfn.route=/holder");
+    expect(inspectContainer(id!).HostConfig.NetworkMode).toStartWith("container:");
+    // Containers of the tests above may go (idle timeout) meanwhile, so: the figures agree with Docker.
+    const agree = async () => {
+      const h = await holders();
+      return h.free >= 4 && h.inUse >= 1 && h.inUse <= containersOf(s.node).length && holdersOf(s.node).length === h.free + h.inUse;
+    };
+    expect(await eventually(agree, 20_000), JSON.stringify({ metrics: await holders(), docker: holdersOf(s.node).length })).toBe(true);
   });
 });
 

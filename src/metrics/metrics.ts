@@ -30,7 +30,10 @@ export interface Metrics {
   forget(app: string, route?: string): Promise<void>;
 }
 
-export function createMetrics(runnerStats: () => RunnerStats): Metrics {
+/** Network namespace holders now (engine.ts `holderStats`; 0 and 0 when they are off). */
+export type HolderStats = () => { free: number; inUse: number };
+
+export function createMetrics(runnerStats: () => RunnerStats, holderStats: HolderStats = () => ({ free: 0, inUse: 0 })): Metrics {
   const registry = new Registry();
   const fnLabels = ["app", "route"] as const;
   const sumPools = (pools: PoolStats[], pick: (p: PoolStats) => number) => {
@@ -81,6 +84,19 @@ export function createMetrics(runnerStats: () => RunnerStats): Metrics {
     registers: [registry],
     collect() {
       this.set(runnerStats().gate.startsInFlight);
+    },
+  });
+  // With none free a start makes its own network namespace, about 100 ms more on this engine (and
+  // the refill runs only between starts, so a long burst uses the spares up).
+  new Gauge({
+    name: "hotfn_netns_holders",
+    help: "Network namespace holders (HOTFN_NETNS_SPARE): free ones are ready for a start; in_use ones serve a container",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const { free, inUse } = holderStats();
+      this.set({ state: "free" }, free);
+      this.set({ state: "in_use" }, inUse);
     },
   });
 
