@@ -24,13 +24,13 @@
  *    under the load of the burst that asked for them; planned on the mean of earlier, quieter
  *    starts, a burst of 200 calls to a 20 ms function launched containers that came after it was
  *    served; a start stuck far beyond that is an outlier, not the pace of starts, and must not stop
- *    launches while its calls wait). Queue when that wait is below both the
- *    expected cold start and the queueing bound. Otherwise launch when one more container, once
- *    ready, would still have that queue to work on for at least as long again (a start pays for
- *    itself; one that would arrive as the queue runs dry only costs: a burst of 200 calls to a
- *    20 ms function started 45 containers when each launch was planned as if it served at once),
- *    or when the wait passes the queueing bound and nothing is starting (the bound caps the wait
- *    even when cold starts are slow).
+ *    launches while its calls wait). Queue when that wait is below both the expected cold start
+ *    and the queueing bound. Otherwise launch when one more container, once ready, would still
+ *    have that queue to work on for at least as long again (a start pays for itself; one that
+ *    would arrive as the queue runs dry only costs: a burst of 200 calls to a 20 ms function
+ *    started 45 containers when each launch was planned as if it served at once), or when the
+ *    wait passes the queueing bound and nothing is starting (the bound caps the wait even when
+ *    cold starts are slow).
  * The pool withdraws a launch still waiting for its start slot once the other starts cover every
  * queued call, not counting a start stuck past SLOW_START_FACTOR times the mean (pool.ts
  * `withdrawUnneeded`).
