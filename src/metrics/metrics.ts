@@ -33,7 +33,7 @@ export interface Metrics {
 /** Network namespace holders now (engine.ts `holderStats`; 0 and 0 when they are off). */
 export type HolderStats = () => { free: number; inUse: number };
 
-export function createMetrics(runnerStats: () => RunnerStats, holderStats: HolderStats = () => ({ free: 0, inUse: 0 })): Metrics {
+export function createMetrics(runnerStats: () => RunnerStats, holderStats: HolderStats): Metrics {
   const registry = new Registry();
   const fnLabels = ["app", "route"] as const;
   const sumPools = (pools: PoolStats[], pick: (p: PoolStats) => number) => {

@@ -32,7 +32,7 @@
  *    wait passes the queueing bound and nothing is starting (the bound caps the wait even when
  *    cold starts are slow).
  * The pool withdraws a launch still waiting for its start slot once the other starts cover every
- * queued call, not counting a start stuck past SLOW_START_FACTOR times the mean (pool.ts
+ * queued call, not counting a stuck one (`stuckAfterMs`; pool.ts
  * `withdrawUnneeded`).
  * Naive mode (HOTFN_SCALING=naive) is the original server: run when idle, else launch one per waiter.
  * @module
@@ -46,9 +46,14 @@ import type { Estimate } from "./estimate.ts";
  */
 export const SLOW_START_FACTOR = 2;
 
-/** The cold start a plan counts on: the mean, or a start in flight that is taking longer, within SLOW_START_FACTOR. */
+/** How long a start may take before it counts as stuck (SLOW_START_FACTOR times the mean). */
+export function stuckAfterMs(coldStart: Estimate): number {
+  return SLOW_START_FACTOR * coldStart.mean;
+}
+
+/** The cold start a plan counts on: the mean, or a start in flight that is taking longer, until it counts as stuck. */
 export function plannedColdStartMs(coldStart: Estimate, oldestStartMs: number): number {
-  return Math.max(coldStart.mean, Math.min(oldestStartMs, SLOW_START_FACTOR * coldStart.mean));
+  return Math.max(coldStart.mean, Math.min(oldestStartMs, stuckAfterMs(coldStart)));
 }
 
 export type Decision = "run" | "queue" | "launch";

@@ -25,7 +25,7 @@ import type { App, Route } from "../model.ts";
 import { startDeadline } from "./deadline.ts";
 import type { Ewma } from "./estimate.ts";
 import type { Admission, StartGate } from "./gate.ts";
-import { decide, type PoolSnapshot, SLOW_START_FACTOR } from "./policy.ts";
+import { decide, type PoolSnapshot, stuckAfterMs } from "./policy.ts";
 import type { FunctionResponse, HotContainer, Invocation, Launcher, LogSink, StartSteps } from "./types.ts";
 import { WaitQueue } from "./waiters.ts";
 
@@ -254,16 +254,16 @@ export class Pool {
    * Withdraws starts still waiting for a start slot (newest first) while the other starts cover every
    * queued call: the queue they were launched for has been served by the containers already up. Once
    * admitted, such a start would only take CPU from the calls still queued and a slot from other
-   * functions. Starts past the gate finish, but one stuck past SLOW_START_FACTOR times the mean
-   * covers no call (a waiting start is not given up for it). This is the count floor applied again
-   * as the queue drains; not the estimate, which moves with every tick and would withdraw and
-   * relaunch the same start. Not while closing: those starts fail with the pool's reason.
+   * functions. Starts past the gate finish, but one stuck (policy.ts `stuckAfterMs`) covers no
+   * call (a waiting start is not given up for it). This is the count floor applied again as the
+   * queue drains; not the estimate, which moves with every tick and would withdraw and relaunch
+   * the same start. Not while closing: those starts fail with the pool's reason.
    */
   private withdrawUnneeded(): void {
     // Runs after every call (pump); with no start at the gate, as in a warm function, it costs nothing.
     if (this.atGate === 0 || this.deps.mode === "naive" || this.abort.signal.aborted) return;
     const now = performance.now();
-    const stuckAfter = SLOW_START_FACTOR * this.deps.coldStart.mean;
+    const stuckAfter = stuckAfterMs(this.deps.coldStart);
     let covering = 0;
     const waitingForSlot: Slot[] = [];
     for (const s of this.slots) {
